@@ -1,0 +1,134 @@
+"""The intermediate representation: frozen dataclasses over numpy arrays (structure of arrays).
+
+A frontend builds a *float* IR that keeps scikit-learn's semantics exactly (float64 thresholds
+and leaf values). The lowering passes turn it into an *integer* IR, which the interpreter runs
+and the backends print as C. `ir.validate` checks either form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+INTEGER_INPUTS = {
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "uint8": (0, 2**8 - 1),
+    "uint16": (0, 2**16 - 1),
+}
+
+# What the model computes after summing its trees.
+POST_ARGMAX = "argmax"  # class = index of the largest score, ties to the lowest index
+POST_POSITIVE = "positive"  # one score; class 1 when score > 0 (HistGradientBoosting)
+POST_NONNEGATIVE = "nonnegative"  # one score; class 1 when score >= 0 (GradientBoosting)
+POST_IDENTITY = "identity"  # regression: the score itself, in fixed point
+POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY)
+
+
+@dataclass(frozen=True)
+class QFormat:
+    """A fixed-point integer: real = stored / 2**frac_bits, held in `bits` bits."""
+
+    bits: int
+    frac_bits: int
+    signed: bool = True
+
+    @property
+    def min(self) -> int:
+        return -(2 ** (self.bits - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        return 2 ** (self.bits - 1) - 1 if self.signed else 2**self.bits - 1
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The features the device passes in. `dtype` float32: compared through bit keys.
+    Integer dtypes: real = scale[i] * (q - zero_point[i])."""
+
+    n_features: int
+    dtype: str = "float32"
+    scale: tuple[float, ...] = ()
+    zero_point: tuple[int, ...] = ()
+    feature_names: tuple[str, ...] = ()
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype == "float32"
+
+    @property
+    def value_range(self) -> tuple[int, int]:
+        return INTEGER_INPUTS[self.dtype]
+
+    def dequantize(self, q: np.ndarray) -> np.ndarray:
+        """The float32 features scikit-learn sees for integer readings `q` (rows x features)."""
+        scale = np.asarray(self.scale, dtype=np.float64)
+        zero = np.asarray(self.zero_point, dtype=np.float64)
+        return (scale * (np.asarray(q, dtype=np.float64) - zero)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class TreeEnsemble:
+    """Trees stored node-wise. Child index >= 0 is a node; < 0 is leaf number (-child - 1).
+
+    Before lowering, `threshold` is float64 (go left when x <= t) and `leaf_values`/`base_score`
+    are float64. After lowering, `threshold` holds int64 keys (float input) or integer
+    thresholds (integer input), and leaf values and base score are integers in `leaf_format`.
+    """
+
+    input: InputSpec
+    feature: np.ndarray  # int32 (n_nodes,)
+    threshold: np.ndarray  # float64 or int64 (n_nodes,)
+    left: np.ndarray  # int32 (n_nodes,)
+    right: np.ndarray  # int32 (n_nodes,)
+    missing_left: np.ndarray  # bool (n_nodes,): where NaN goes
+    roots: np.ndarray  # int32 (n_trees,): node index, or < 0 for a tree that is one leaf
+    leaf_values: np.ndarray  # (n_leaves, n_outputs)
+    base_score: np.ndarray  # (n_outputs,)
+    post: str
+    classes: tuple = ()  # class labels for classifiers, in output order
+    leaf_format: QFormat | None = None  # set by lowering
+    estimator: str = ""  # scikit-learn class name, for reports
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.feature.shape[0])
+
+    @property
+    def n_trees(self) -> int:
+        return int(self.roots.shape[0])
+
+    @property
+    def n_leaves(self) -> int:
+        return int(self.leaf_values.shape[0])
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.leaf_values.shape[1])
+
+    @property
+    def is_lowered(self) -> bool:
+        return self.leaf_format is not None
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.post != POST_IDENTITY
+
+    def with_(self, **changes) -> TreeEnsemble:
+        return replace(self, **changes)
+
+
+def is_leaf(child: int) -> bool:
+    return child < 0
+
+
+def leaf_index(child: int) -> int:
+    return -child - 1
+
+
+def leaf_child(index) -> int:
+    return -index - 1
