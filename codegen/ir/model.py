@@ -25,6 +25,7 @@ POST_POSITIVE = "positive"  # one score; class 1 when score > 0 (HistGradientBoo
 POST_NONNEGATIVE = "nonnegative"  # one score; class 1 when score >= 0 (GradientBoosting)
 POST_IDENTITY = "identity"  # regression: the score itself, in fixed point
 POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY)
+LEAF_ENCODINGS = ("vector", "scalar", "class")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,14 @@ class TreeEnsemble:
     post: str
     classes: tuple = ()  # class labels for classifiers, in output order
     leaf_format: QFormat | None = None  # set by lowering
+    error_bound: float = 0.0  # proven max |integer score / 2**frac_bits - float score|
+    # How a leaf adds to the scores (set by passes/encode_leaves):
+    #   "vector": leaf_values[l] is added to all scores;
+    #   "scalar": leaf_values[l, 0] is added to score tree_output[tree];
+    #   "class":  leaf_values[l, 0] is a class index whose score gains class_vote.
+    leaf_encoding: str = "vector"
+    tree_output: np.ndarray | None = None  # int32 (n_trees,), for "scalar"
+    class_vote: int = 0  # for "class"
     estimator: str = ""  # scikit-learn class name, for reports
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -108,7 +117,7 @@ class TreeEnsemble:
 
     @property
     def n_outputs(self) -> int:
-        return int(self.leaf_values.shape[1])
+        return int(self.base_score.shape[0])
 
     @property
     def is_lowered(self) -> bool:

@@ -1,0 +1,207 @@
+"""The public API: `convert(estimator, **options) -> ConvertedModel`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from codegen.backends.c_text import hash32
+from codegen.errors import UserError
+from codegen.frontends import model_kind, read_trees
+from codegen.harness.glue import INPUT_DTYPES
+from codegen.harness.host import build_host, run_host
+from codegen.ir.interpret import interpret_trees
+from codegen.ir.interpretation import Interpretation
+from codegen.ir.model import InputSpec
+from codegen.ir.serialize import ir_digest
+from codegen.passes.pipelines import lower_trees
+from codegen.reports import tree_report
+from codegen.settings import InputQuantization, Settings
+
+__version__ = "0.1.0"
+
+
+def convert(estimator, *, name: str = "model", layout: str = "auto", input: str = "float32",
+            target: str = "host", scale=(1.0,), zero_point=(0,), calibration=None,
+            verify: bool = False) -> ConvertedModel:
+    """Convert a fitted estimator. `input`: the type the device passes (float32, or an integer
+    type with per-feature `scale`/`zero_point`: real = scale * (q - zero_point)).
+    `calibration`: float rows for MLP activation ranges. `verify`: validate after every pass."""
+    settings = Settings(name=name, layout=layout, input=input, target=target,
+                        quantization=InputQuantization(tuple(np.atleast_1d(scale).tolist()),
+                                                       tuple(np.atleast_1d(zero_point).tolist())))
+    return convert_with(estimator, settings, calibration=calibration, verify=verify)
+
+
+def convert_with(estimator, settings: Settings, *, calibration=None, verify: bool = False) -> ConvertedModel:
+    kind = model_kind(estimator)
+    if kind == "trees":
+        return _convert_trees(estimator, settings, verify)
+    return _convert_mlp(estimator, settings, calibration)
+
+
+def _input_spec(spec: InputSpec, settings: Settings) -> InputSpec:
+    if settings.input == "float32":
+        return spec
+    scale, zero_point = settings.quantization.for_features(spec.n_features)
+    return InputSpec(spec.n_features, settings.input, scale, zero_point, spec.feature_names)
+
+
+def _convert_trees(estimator, settings: Settings, verify: bool) -> ConvertedModel:
+    from codegen.backends.trees import choose_layout, tree_header
+
+    float_ir = read_trees(estimator)
+    float_ir = float_ir.with_(input=_input_spec(float_ir.input, settings))
+    ir = lower_trees(float_ir, verify=verify)
+    layout = choose_layout(ir, settings)
+    model_hash = hash32(ir_digest(ir) + settings.name.encode())
+    header = tree_header(ir, settings, layout, model_hash, __version__)
+    return ConvertedModel(estimator, settings, "trees", ir, header, model_hash, layout,
+                          lambda X: interpret_trees(ir, X), tree_report(ir, layout, settings.target))
+
+
+def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
+    from codegen.backends.mlp import mlp_header, mlp_report
+    from codegen.frontends.mlp import read_mlp
+    from codegen.ir.interpret_mlp import interpret_mlp
+    from codegen.passes.quantize_mlp import quantize_mlp
+
+    if calibration is None:
+        raise UserError("converting an MLP needs calibration rows to set activation ranges; "
+                        "pass --calibration X.csv (or --data to verify)")
+    float_ir = read_mlp(estimator, settings)
+    ir = quantize_mlp(float_ir, np.asarray(calibration, dtype=np.float64), settings)
+    model_hash = hash32(ir_digest(ir) + settings.name.encode())
+    header = mlp_header(ir, settings, model_hash)
+    return ConvertedModel(estimator, settings, "mlp", ir, header, model_hash, "mlp",
+                          lambda X: interpret_mlp(ir, X), mlp_report(ir))
+
+
+@dataclass
+class ConvertedModel:
+    estimator: object
+    settings: Settings
+    kind: str  # "trees" or "mlp"
+    ir: object  # the integer IR
+    header_text: str
+    model_hash: int
+    layout: str
+    _interpret: object = field(repr=False)
+    _report: dict = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def input_dtype(self) -> str:
+        return self.settings.input
+
+    @property
+    def classes(self) -> tuple:
+        return tuple(getattr(self.estimator, "classes_", ()))
+
+    @property
+    def is_classifier(self) -> bool:
+        return len(self.classes) > 0
+
+    @property
+    def output_frac_bits(self) -> int:
+        return int(self._report.get("output_frac_bits", 0))
+
+    def report(self) -> dict:
+        return dict(self._report, name=self.name, layout=self.layout, model_hash=f"0x{self.model_hash:08X}")
+
+    # ---- running the model ----------------------------------------------------------------
+
+    def check_rows(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X.reshape(1, -1)
+        n_features = self._report["n_features"]
+        if X.ndim != 2 or X.shape[1] != n_features:
+            raise UserError(f"the data has {X.shape[-1] if X.ndim else 0} columns but the model takes "
+                            f"{n_features} features; give one column per feature")
+        dtype = INPUT_DTYPES[self.input_dtype]
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            if not np.array_equal(X, np.round(X)) or X.min(initial=0) < info.min or X.max(initial=0) > info.max:
+                raise UserError(f"--input {self.input_dtype} needs whole numbers in [{info.min}, {info.max}]")
+        return X.astype(dtype)
+
+    def interpret(self, X) -> Interpretation:
+        """The oracle: the integer IR run in numpy (bit-exact with the C)."""
+        return self._interpret(self.check_rows(X))
+
+    def run_c(self, X, *, count_ops: bool = False):
+        """Run the generated C on the host (built once, cached): a HostRun."""
+        X = self.check_rows(X)
+        executable = build_host(self.header_text, self.name, count_ops=count_ops)
+        return run_host(executable, X, self.input_dtype, self._report["n_outputs"], count_ops=count_ops)
+
+    def predict(self, X) -> np.ndarray:
+        """What the C predicts, as scikit-learn would say it (class labels, or floats)."""
+        return self.decode(self.run_c(X).predictions)
+
+    def scores(self, X) -> np.ndarray:
+        """The C's raw fixed-point scores (int64, rows x outputs)."""
+        return self.run_c(X).scores
+
+    def decode(self, predictions: np.ndarray) -> np.ndarray:
+        predictions = np.asarray(predictions)
+        if self.is_classifier:
+            return np.asarray(self.classes)[predictions.astype(np.int64)]
+        return np.ldexp(predictions.astype(np.float64), -self.output_frac_bits)
+
+    def features_for_sklearn(self, X) -> np.ndarray:
+        """The float32 rows scikit-learn sees for device input X."""
+        X = self.check_rows(X)
+        if self.input_dtype == "float32":
+            return X
+        scale, zero = self.settings.quantization.for_features(X.shape[1])
+        return InputSpec(X.shape[1], self.input_dtype, scale, zero).dequantize(X)
+
+    def sklearn_predict(self, X) -> np.ndarray:
+        return self.estimator.predict(self.features_for_sklearn(X))
+
+    # ---- writing --------------------------------------------------------------------------
+
+    def summary(self) -> dict:
+        return {"mcugen_version": __version__, "report": self.report(),
+                "classes": [str(c) for c in self.classes], "settings": {
+                    "name": self.name, "layout": self.settings.layout, "input": self.input_dtype,
+                    "target": self.settings.target}}
+
+    def save(self, directory) -> list[Path]:
+        """Write `<name>.h` and `<name>.json` into `directory`; nothing is half-written."""
+        directory = Path(directory)
+        files = {f"{self.name}.h": self.header_text,
+                 f"{self.name}.json": json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"}
+        return write_files_atomically(directory, files)
+
+
+def write_files_atomically(directory: Path, files: dict[str, str]) -> list[Path]:
+    """Write into a temporary folder beside `directory`, then move into place."""
+    parent = directory.resolve().parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write to {directory}: {parent} does not exist; create it first")
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} exists and is not a folder; choose another -o")
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    try:
+        for filename, text in files.items():
+            (staging / filename).write_text(text)
+        if not directory.exists():
+            os.replace(staging, directory)
+        else:
+            for filename in files:
+                os.replace(staging / filename, directory / filename)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [directory / filename for filename in files]

@@ -1,0 +1,166 @@
+"""Integer MLP IR -> template context -> C header (templates/mlp.h.j2), and a cost report.
+
+Every number, type and name is decided here; the template only loops and prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from codegen.ir.interpret_mlp import model_op_counts
+from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, MLP, N_BOUNDARIES, DenseLayer
+from codegen.ir.validate_mlp import validate_mlp
+from codegen.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+C_TYPES = {
+    "float32": "float",
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+    "int16": "int16_t",
+    "uint16": "uint16_t",
+    "int32": "int32_t",
+}
+INPUT_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4}
+PER_LINE = 16
+
+
+def mlp_header(ir: MLP, settings: Settings, model_hash: int) -> str:
+    validate_mlp(ir)
+    if not ir.is_quantized:
+        raise ValueError("mlp_header prints integer MLPs; quantize the float IR first")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return environment.get_template("mlp.h.j2").render(**_context(ir, settings, model_hash))
+
+
+def mlp_report(ir: MLP) -> dict:
+    """Layers, MACs, flash bytes of the tables, RAM bytes of the two activation buffers, scales."""
+    quant = ir.input_quant
+    input_bytes = 0 if quant.mode == INPUT_DIRECT else quant.boundaries.size * 4
+    input_bytes += ir.n_features if ir.input.is_float else 0  # NaN codes
+    layer_bytes = [_layer_bytes(layer) for layer in ir.layers]
+    return {
+        "estimator": ir.estimator,
+        "layers": [
+            {
+                "n_in": layer.n_in,
+                "n_out": layer.n_out,
+                "activation": layer.activation,
+                "macs": layer.n_in * layer.n_out,
+                "flash_bytes": size,
+                "weight_scale_min": min(layer.weight_scale),
+                "weight_scale_max": max(layer.weight_scale),
+                "output_scale": layer.output_scale,
+                "output_zero_point": layer.output_zero_point,
+            }
+            for layer, size in zip(ir.layers, layer_bytes)
+        ],
+        "macs": sum(layer.n_in * layer.n_out for layer in ir.layers),
+        "weight_bytes": sum(layer.weights.size for layer in ir.layers),
+        "flash_bytes": input_bytes + sum(layer_bytes),
+        "input_table_bytes": input_bytes,
+        "ram_bytes": 2 * ir.widest + 4 * ir.n_outputs,
+        "input": {"dtype": ir.input.dtype, "mode": quant.mode, "tables": quant.n_tables, "scale": list(quant.scale)},
+        "output_frac_bits": ir.output_format.frac_bits,
+        "op_counts": model_op_counts(ir),
+    }
+
+
+def _layer_bytes(layer: DenseLayer) -> int:
+    lut = 256 if layer.activation == ACT_LUT else 0
+    return layer.weights.size + 9 * layer.n_out + lut
+
+
+def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
+    name = settings.name
+    hidden = ir.layers[:-1]
+    return {
+        "p": name + "_",
+        "P": name.upper() + "_",
+        "name": name,
+        "guard": name.upper() + "_MCUGEN_H",
+        "description": _description(ir),
+        "model_hash": f"0x{model_hash & 0xFFFFFFFF:08X}u",
+        "n_features": ir.n_features,
+        "n_outputs": ir.n_outputs,
+        "n_classes": len(ir.classes) if ir.is_classifier else 0,
+        "frac_bits": ir.output_format.frac_bits,
+        "post": ir.post,
+        "input_ctype": C_TYPES[ir.input.dtype],
+        "input_bytes": INPUT_BYTES[ir.input.dtype],
+        "input_mode": _input_mode(ir),
+        "input_offset": ir.input_quant.offset,
+        "bounds": _rows(ir.input_quant.boundaries.reshape(-1), PER_LINE // 2),
+        "n_bounds": max(ir.input_quant.boundaries.size, 1),
+        "per_feature_tables": ir.input_quant.n_tables > 1,
+        "n_boundaries": N_BOUNDARIES,
+        "nan_code": _rows(ir.input_quant.nan_code, PER_LINE),
+        "widest": ir.widest,
+        "hidden": [_layer(index, layer) for index, layer in enumerate(hidden)],
+        "output": _layer(len(hidden), ir.layers[-1]),
+    }
+
+
+def _input_mode(ir: MLP) -> str:
+    if ir.input_quant.mode == INPUT_DIRECT:
+        return "direct"
+    return "float_table" if ir.input.is_float else "int_table"
+
+
+def _layer(index: int, layer: DenseLayer) -> dict:
+    return {
+        "index": index,
+        "n_in": layer.n_in,
+        "n_out": layer.n_out,
+        "weights": _rows(layer.weights.reshape(-1), PER_LINE),
+        "bias": _rows(layer.bias, PER_LINE // 2),
+        "multiplier": _rows(layer.multiplier, PER_LINE // 2),
+        "shift": _rows(layer.shift, PER_LINE),
+        "zero_point": layer.zero_point,
+        "low": layer.clamp[0],
+        "high": layer.clamp[1],
+        "lut": _rows(layer.lut, PER_LINE) if layer.lut is not None else None,
+        "activation": layer.activation,
+    }
+
+
+def _rows(values: np.ndarray, per_line: int) -> list[str]:
+    """C initialiser lines; INT32_MIN spelled so that no literal overflows int."""
+    items = [_literal(int(v)) for v in np.asarray(values).reshape(-1)] or ["0"]
+    return [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+
+
+def _literal(value: int) -> str:
+    return "(-2147483647 - 1)" if value == -(2**31) else str(value)
+
+
+def _description(ir: MLP) -> list[str]:
+    sizes = "-".join(str(n) for n in [ir.n_features] + [layer.n_out for layer in ir.layers])
+    lines = [
+        f"{_escape(ir.estimator)}: {sizes} perceptron, int8 weights and activations, int32 accumulators.",
+        f"Input: {ir.input.dtype}, {_input_mode(ir)}; a NaN feature reads as the raw value 0.",
+    ]
+    if ir.is_classifier:
+        labels = ", ".join(f"{index}: {_escape(repr(label))}" for index, label in enumerate(ir.classes))
+        lines.append(f"Classes (predict returns the index): {labels}")
+    else:
+        lines.append(f"predict returns the regression output in fixed point, {ir.output_format.frac_bits} fraction bits.")
+    if ir.input.feature_names:
+        lines.append("Features: " + ", ".join(_escape(name) for name in ir.input.feature_names))
+    return lines
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a C block comment: printable ASCII, no comment delimiters."""
+    safe = "".join(c if 32 <= ord(c) < 127 else f"\\u{ord(c):04x}" for c in str(text))
+    return safe.replace("*/", "* /").replace("/*", "/ *").replace("??", "?\\?")

@@ -1,0 +1,222 @@
+"""scikit-learn tree ensembles -> float TreeEnsemble IR, keeping sklearn's semantics exactly.
+
+Per estimator, what `predict` computes (scikit-learn 1.x):
+- DecisionTree*/ExtraTree*: the leaf's class distribution (argmax) or value.
+- RandomForest*/ExtraTrees*: the mean of the trees' leaf probabilities (soft voting) or values.
+- GradientBoosting*: init + learning_rate * sum of tree values; binary class 1 when raw >= 0.
+- HistGradientBoosting*: baseline + sum of (already shrunk) leaf values; binary class 1 when
+  raw > 0; NaN follows each node's missing_go_to_left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from codegen.errors import UserError
+from codegen.ir.model import (
+    POST_ARGMAX,
+    POST_IDENTITY,
+    POST_NONNEGATIVE,
+    POST_POSITIVE,
+    InputSpec,
+    TreeEnsemble,
+)
+
+SINGLE_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor")
+FORESTS = ("RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor")
+BOOSTING = ("GradientBoostingClassifier", "GradientBoostingRegressor")
+HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+SUPPORTED = SINGLE_TREES + FORESTS + BOOSTING + HIST_BOOSTING
+
+
+@dataclass
+class _Tree:
+    """One tree in node-table form, as read from scikit-learn (leaves still in place)."""
+
+    children_left: np.ndarray
+    children_right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    missing_left: np.ndarray
+    value: np.ndarray  # (n_nodes, n_outputs): what a leaf contributes
+
+
+def is_tree_model(estimator) -> bool:
+    return type(estimator).__name__ in SUPPORTED
+
+
+def read_trees(estimator) -> TreeEnsemble:
+    kind = type(estimator).__name__
+    _check_fitted(estimator, kind)
+    if kind in SINGLE_TREES:
+        return _single_tree(estimator, kind)
+    if kind in FORESTS:
+        return _forest(estimator, kind)
+    if kind in BOOSTING:
+        return _boosting(estimator, kind)
+    return _hist_boosting(estimator, kind)
+
+
+def _check_fitted(estimator, kind: str) -> None:
+    if not hasattr(estimator, "n_features_in_"):
+        raise UserError(f"the {kind} is not fitted; call .fit(X, y) before converting it")
+    if getattr(estimator, "n_outputs_", 1) != 1 or np.ndim(getattr(estimator, "classes_", [0])) != 1:
+        raise UserError(
+            f"the {kind} has several outputs (multi-output target); train one model per output"
+        )
+
+
+def _input_spec(estimator) -> InputSpec:
+    names = tuple(str(n) for n in getattr(estimator, "feature_names_in_", ()))
+    return InputSpec(n_features=int(estimator.n_features_in_), feature_names=names)
+
+
+def _sklearn_tree(tree, scale: np.ndarray, normalise: bool) -> _Tree:
+    """A fitted `tree_`; leaf value = value * scale (per output), rows normalised to sum 1
+    first for classifiers (what DecisionTreeClassifier.predict_proba does)."""
+    value = np.asarray(tree.value, dtype=np.float64)[:, 0, :]
+    if normalise:
+        total = value.sum(axis=1, keepdims=True)
+        value = value / np.where(total == 0.0, 1.0, total)
+    return _Tree(
+        children_left=np.asarray(tree.children_left, dtype=np.int64),
+        children_right=np.asarray(tree.children_right, dtype=np.int64),
+        feature=np.asarray(tree.feature, dtype=np.int64),
+        threshold=np.asarray(tree.threshold, dtype=np.float64),
+        missing_left=_missing_go_to_left(tree),
+        value=value * scale,
+    )
+
+
+def _missing_go_to_left(tree) -> np.ndarray:
+    missing = getattr(tree, "missing_go_to_left", None)
+    if missing is None:  # scikit-learn < 1.3 trees never route NaN: sklearn rejects NaN input
+        return np.ones(tree.node_count, dtype=bool)
+    return np.asarray(missing, dtype=bool)
+
+
+def _classes(estimator) -> tuple:
+    return tuple(np.asarray(estimator.classes_).tolist())
+
+
+def _single_tree(estimator, kind: str) -> TreeEnsemble:
+    classifier = kind.endswith("Classifier")
+    tree = _sklearn_tree(estimator.tree_, np.float64(1.0), normalise=classifier)
+    n_outputs = tree.value.shape[1]
+    return _assemble(
+        estimator, kind, [tree], np.zeros(n_outputs),
+        POST_ARGMAX if classifier else POST_IDENTITY,
+    )
+
+
+def _forest(estimator, kind: str) -> TreeEnsemble:
+    classifier = kind.endswith("Classifier")
+    members = estimator.estimators_
+    scale = np.float64(1.0) / len(members)
+    trees = [_sklearn_tree(m.tree_, scale, normalise=classifier) for m in members]
+    n_outputs = trees[0].value.shape[1]
+    return _assemble(
+        estimator, kind, trees, np.zeros(n_outputs), POST_ARGMAX if classifier else POST_IDENTITY
+    )
+
+
+def _boosting(estimator, kind: str) -> TreeEnsemble:
+    if isinstance(estimator.init_, str) and estimator.init_ != "zero":
+        raise UserError(f"GradientBoosting init={estimator.init_!r} is not supported; use the default init")
+    stages = estimator.estimators_  # (n_stages, n_outputs) of DecisionTreeRegressor
+    n_outputs = stages.shape[1]
+    lr = np.float64(estimator.learning_rate)
+    trees = []
+    for stage in stages:
+        for k, member in enumerate(stage):
+            tree = _sklearn_tree(member.tree_, lr, normalise=False)
+            # a regression tree feeds one output: spread it to column k of the score vector
+            value = np.zeros((tree.value.shape[0], n_outputs))
+            value[:, k] = tree.value[:, 0]
+            tree.value = value
+            trees.append(tree)
+    probe = np.zeros((1, estimator.n_features_in_), dtype=np.float32)
+    base = np.asarray(estimator._raw_predict_init(probe), dtype=np.float64).reshape(-1)
+    if kind.endswith("Regressor"):
+        post = POST_IDENTITY
+    else:
+        post = POST_NONNEGATIVE if n_outputs == 1 else POST_ARGMAX
+    return _assemble(estimator, kind, trees, base, post)
+
+
+def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
+    if getattr(estimator, "is_categorical_", None) is not None and np.any(estimator.is_categorical_):
+        raise UserError(
+            f"the {kind} uses categorical splits, which mcugen does not convert yet; "
+            "one-hot or ordinal-encode those features and train with categorical_features=None"
+        )
+    loss = getattr(estimator, "loss", "")
+    if kind.endswith("Regressor") and loss not in ("squared_error", "absolute_error", "quantile"):
+        raise UserError(
+            f"HistGradientBoostingRegressor with loss={loss!r} needs a non-linear link (exp); "
+            "use loss='squared_error', 'absolute_error' or 'quantile'"
+        )
+    n_outputs = len(estimator._predictors[0])
+    trees = []
+    for iteration in estimator._predictors:
+        for k, predictor in enumerate(iteration):
+            trees.append(_hist_tree(predictor.nodes, k, n_outputs))
+    base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
+    if kind.endswith("Regressor"):
+        post = POST_IDENTITY
+    else:
+        post = POST_POSITIVE if n_outputs == 1 else POST_ARGMAX
+    return _assemble(estimator, kind, trees, base, post)
+
+
+def _hist_tree(nodes: np.ndarray, output: int, n_outputs: int) -> _Tree:
+    leaf = nodes["is_leaf"].astype(bool)
+    value = np.zeros((len(nodes), n_outputs))
+    value[:, output] = nodes["value"]
+    return _Tree(
+        children_left=np.where(leaf, -1, nodes["left"].astype(np.int64)),
+        children_right=np.where(leaf, -1, nodes["right"].astype(np.int64)),
+        feature=nodes["feature_idx"].astype(np.int64),
+        threshold=nodes["num_threshold"].astype(np.float64),
+        missing_left=nodes["missing_go_to_left"].astype(bool),
+        value=value,
+    )
+
+
+def _assemble(estimator, kind: str, trees: list[_Tree], base: np.ndarray, post: str) -> TreeEnsemble:
+    """Concatenate trees: internal nodes get global indices, leaves become leaf rows."""
+    features, thresholds, lefts, rights, missing, roots, leaf_blocks = [], [], [], [], [], [], []
+    node_offset = leaf_offset = 0
+    for tree in trees:
+        is_leaf = tree.children_left < 0
+        internal = np.flatnonzero(~is_leaf)
+        leaves = np.flatnonzero(is_leaf)
+        # where each sklearn node lands: internal -> global node, leaf -> encoded leaf child
+        where = np.empty(len(is_leaf), dtype=np.int64)
+        where[internal] = node_offset + np.arange(len(internal))
+        where[leaves] = -(leaf_offset + np.arange(len(leaves))) - 1
+        features.append(tree.feature[internal])
+        thresholds.append(tree.threshold[internal])
+        lefts.append(where[tree.children_left[internal]])
+        rights.append(where[tree.children_right[internal]])
+        missing.append(tree.missing_left[internal])
+        roots.append(where[0])
+        leaf_blocks.append(tree.value[leaves])
+        node_offset += len(internal)
+        leaf_offset += len(leaves)
+    return TreeEnsemble(
+        input=_input_spec(estimator),
+        feature=np.concatenate(features).astype(np.int32),
+        threshold=np.concatenate(thresholds),
+        left=np.concatenate(lefts).astype(np.int32),
+        right=np.concatenate(rights).astype(np.int32),
+        missing_left=np.concatenate(missing),
+        roots=np.asarray(roots, dtype=np.int32),
+        leaf_values=np.concatenate(leaf_blocks),
+        base_score=np.asarray(base, dtype=np.float64),
+        post=post,
+        classes=_classes(estimator) if post != POST_IDENTITY else (),
+        estimator=kind,
+    )

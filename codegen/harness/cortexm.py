@@ -1,0 +1,196 @@
+"""Building the Cortex-M harness firmware and running it in qemu and in unicorn.
+
+How instructions are counted (exact and deterministic): qemu gives a guest no exact clock
+(its mps2 timers and SysTick tick at 25 MHz, and -icount only maps instructions to virtual
+nanoseconds), so the same ELF is also executed in the `unicorn` CPU emulator (qemu's TCG
+core as a library) with a code hook called before every executed instruction, IT-skipped
+ones included. The count of one call is the number of instructions executed from entering
+`harness_mark_start` to entering `harness_mark_stop` around it, minus the same count for an
+empty region (which covers the markers' own `bx lr` and the `bl` to the stop marker). So it
+includes the call and return of the out-of-line wrapper around HARNESS_PREDICT. This is a
+count of executed instructions, not cycles: the M3/M4/M7 differ only by the code gcc emits
+for each -mcpu. qemu runs the firmware as the real board model (predictions, semihosting,
+exit status); unicorn must print exactly the same, or the run fails.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen.errors import UserError
+from codegen.harness import toolchains
+
+QEMU_TIMEOUT_S = 600.0
+UNICORN_TIMEOUT_S = 1800.0
+MAX_INSTRUCTIONS = 4_000_000_000
+
+SYS_WRITEC, SYS_WRITE0, SYS_EXIT = 0x03, 0x04, 0x18
+APPLICATION_EXIT = 0x20026
+EXCP_BKPT = 7  # qemu's exception number for BKPT, as unicorn reports it
+FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x2000_0000, 4 << 20
+
+
+@dataclass(frozen=True)
+class Board:
+    machine: str  # qemu -M
+    cpu: str  # gcc -mcpu, and unicorn's CPU model
+    flash: int = REGION_SIZE  # ZBT SSRAM1 at 0x0 on these mps2 images (see mps2.ld)
+    ram: int = REGION_SIZE  # ZBT SSRAM2/3 at 0x20000000
+
+
+BOARDS = {
+    "cortex-m3": Board("mps2-an385", "cortex-m3"),
+    "cortex-m4": Board("mps2-an386", "cortex-m4"),
+    "cortex-m7": Board("mps2-an500", "cortex-m7"),
+}
+
+
+def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
+    """Compiles firmware/cortex-m against the glue headers in `build_dir`; returns the ELF.
+
+    Soft-float ABI on every core: the generated code has no float arithmetic, so an FPU
+    would change nothing but the startup code needed to enable it."""
+    firmware = toolchains.firmware_dir()
+    elf = build_dir / "fw.elf"
+    sources = [firmware / "cortex-m" / "main.c", firmware / "cortex-m" / "startup.c"]
+    command = [
+        toolchains.require("arm-none-eabi-gcc"), "-std=gnu99", "-Os", "-mthumb",
+        f"-mcpu={board.cpu}", "-mfloat-abi=soft", "-Wall", "-Wextra",
+        "-ffunction-sections", "-fdata-sections", "-nostartfiles", "--specs=nano.specs",
+        f"-T{firmware / 'cortex-m' / 'mps2.ld'}", "-Wl,--gc-sections",
+        f"-I{build_dir}", f"-I{firmware / 'common'}", f"-I{firmware / 'cortex-m'}", *cflags,
+        *map(str, sources), "-o", str(elf),
+    ]
+    toolchains.compile_c(command, cwd=build_dir)
+    return elf
+
+
+def run_qemu(elf: Path, board: Board, timeout: float = QEMU_TIMEOUT_S) -> str:
+    """Runs the firmware on the qemu board; returns what it printed by semihosting."""
+    output = elf.parent / "semihosting.txt"
+    command = [
+        toolchains.require("qemu-system-arm"), "-M", board.machine, "-nographic",
+        "-monitor", "none", "-serial", "none",
+        # Semihosting output to a file of its own, apart from qemu's messages on stderr.
+        "-chardev", f"file,id=semihosting,path={output}",
+        "-semihosting-config", "enable=on,target=native,chardev=semihosting", "-kernel", str(elf),
+    ]
+    result = toolchains.run(command, timeout=timeout, cwd=elf.parent)
+    if result.returncode != 0:
+        raise RuntimeError(f"qemu exited with {result.returncode}:\n{(result.stdout + result.stderr)[-2000:]}")
+    return output.read_text(errors="replace")
+
+
+def symbol_address(elf: Path, name: str) -> int:
+    result = toolchains.run([toolchains.require("arm-none-eabi-nm"), str(elf)], timeout=60)
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16) & ~1  # clear the Thumb bit
+    raise RuntimeError(f"symbol {name} not found in {elf}")
+
+
+def load_segments(elf: Path) -> list[tuple[int, bytes]]:
+    """(load address, bytes) of each PT_LOAD segment of a 32-bit little-endian ARM ELF."""
+    data = elf.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 1 or data[5] != 1:
+        raise RuntimeError(f"{elf} is not a 32-bit little-endian ELF")
+    (phoff,) = struct.unpack_from("<I", data, 0x1C)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x2A)
+    segments = []
+    for index in range(phnum):
+        p_type, offset, _vaddr, paddr, filesz, *_ = struct.unpack_from("<8I", data, phoff + index * phentsize)
+        if p_type == 1 and filesz:  # PT_LOAD, at its load (flash) address: startup copies .data
+            segments.append((paddr, data[offset : offset + filesz]))
+    return segments
+
+
+@dataclass
+class _Counter:
+    """State of one unicorn run: the instruction count and the semihosting output."""
+
+    start: int
+    stop: int
+    executed: int = 0
+    opened_at: int = -1
+    regions: list[int] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+    exit_status: int | None = None
+
+    def on_code(self, uc: Any, address: int, size: int, user_data: Any) -> None:
+        if address == self.start:
+            self.opened_at = self.executed
+        elif address == self.stop and self.opened_at >= 0:
+            self.regions.append(self.executed - self.opened_at)
+            self.opened_at = -1
+        self.executed += 1
+
+    def on_interrupt(self, uc: Any, intno: int, user_data: Any) -> None:
+        from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1
+
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        if intno != EXCP_BKPT or bytes(uc.mem_read(pc, 2)) != b"\xab\xbe":
+            self.exit_status = -intno  # a fault: the firmware has no handler that could recover
+            uc.emu_stop()
+            return
+        op, arg = uc.reg_read(UC_ARM_REG_R0), uc.reg_read(UC_ARM_REG_R1)
+        if op == SYS_WRITE0:
+            self.output.append(_read_c_string(uc, arg))
+        elif op == SYS_WRITEC:
+            self.output.append(chr(uc.mem_read(arg, 1)[0]))
+        elif op == SYS_EXIT:
+            self.exit_status = 0 if arg == APPLICATION_EXIT else 1
+            uc.emu_stop()
+            return
+        else:
+            raise RuntimeError(f"unsupported semihosting call {op:#x}")
+        uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)  # step over the BKPT
+
+
+def _read_c_string(uc: Any, address: int) -> str:
+    chunks = []
+    while True:
+        block = bytes(uc.mem_read(address, 64))
+        end = block.find(b"\0")
+        chunks.append(block if end < 0 else block[:end])
+        if end >= 0:
+            return b"".join(chunks).decode("latin-1")
+        address += 64
+
+
+def _unicorn(board: Board) -> Any:
+    try:
+        import unicorn
+        from unicorn import arm_const
+    except ImportError as exc:
+        raise UserError("counting Cortex-M instructions needs the unicorn package: pip install unicorn") from exc
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
+    uc.ctl_set_cpu_model(getattr(arm_const, "UC_CPU_ARM_" + board.cpu.upper().replace("-", "_")))
+    uc.mem_map(FLASH_BASE, REGION_SIZE)
+    uc.mem_map(RAM_BASE, REGION_SIZE)
+    return uc
+
+
+def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT_S) -> tuple[str, list[int]]:
+    """Runs the firmware in unicorn; returns its output and the instructions of each timed region."""
+    import unicorn
+    from unicorn.arm_const import UC_ARM_REG_SP
+
+    uc = _unicorn(board)
+    for address, blob in load_segments(elf):
+        uc.mem_write(address, blob)
+    stack, reset = struct.unpack("<II", bytes(uc.mem_read(FLASH_BASE, 8)))
+    counter = _Counter(symbol_address(elf, "harness_mark_start"), symbol_address(elf, "harness_mark_stop"))
+    uc.hook_add(unicorn.UC_HOOK_CODE, counter.on_code)
+    uc.hook_add(unicorn.UC_HOOK_INTR, counter.on_interrupt)
+    uc.reg_write(UC_ARM_REG_SP, stack)
+    try:
+        uc.emu_start(reset | 1, 0xFFFF_FFFF, timeout=int(timeout * 1e6), count=MAX_INSTRUCTIONS)
+    except unicorn.UcError as exc:
+        raise RuntimeError(f"unicorn stopped after {counter.executed} instructions: {exc}") from exc
+    if counter.exit_status != 0:
+        raise RuntimeError(f"firmware did not exit cleanly under unicorn (status {counter.exit_status})")
+    return "".join(counter.output), counter.regions

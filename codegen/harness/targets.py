@@ -1,0 +1,216 @@
+"""Running a generated model header on simulated microcontrollers: the public entry point.
+
+`run_on_target` builds the harness firmware (firmware/) around the header, runs it in simavr
+(AVR, exact Timer1 cycles) or qemu + unicorn (Cortex-M, exact executed instructions; see
+cortexm.py), and measures the model's own flash and RAM as the firmware built with the model
+minus the same firmware built with firmware/common/null_model.h. Rows that do not fit the
+chip's flash beside the model are run in batches, one firmware build per batch.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codegen.errors import UserError
+from codegen.harness import avr, cortexm, sizes, toolchains
+from codegen.harness.glue import INPUT_DTYPES, write_glue
+
+SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
+
+C_TYPES = {"float32": "float", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
+           "uint8": "uint8_t", "uint16": "uint16_t"}
+# Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
+ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_768}
+DEFAULT_ROW_BUDGET = 1 << 20
+_RECORD = re.compile(r"^([OREST])((?: -?\d+)+)$")
+_OVERFLOW = re.compile(r"overflowed by \d+ bytes|will not fit in region|not within region")
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    target: str
+    predictions: np.ndarray  # int64 (n_rows,), what <name>_predict returned
+    scores: np.ndarray | None  # int64 (n_rows, n_outputs) from <name>_scores, or None
+    counter: str  # "cycles" (AVR, Timer1 exact) or "instructions" (Cortex-M)
+    counts: np.ndarray  # int64 (n_rows,) cycles or instructions per call of <name>_predict
+    flash_bytes: int  # model alone: build minus the same harness built with a null model
+    ram_bytes: int  # static RAM (.data+.bss) of the model alone, same subtraction
+    chip_flash: int
+    chip_ram: int
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything one firmware build needs besides its rows."""
+
+    target: str
+    header: Path
+    name: str
+    input_dtype: str
+    n_features: int
+    n_outputs: int
+    cflags: tuple[str, ...]
+
+    @property
+    def is_avr(self) -> bool:
+        return self.target in avr.CHIPS
+
+    @property
+    def limits(self) -> tuple[int, int]:
+        if self.is_avr:
+            chip = avr.CHIPS[self.target]
+            return chip.flash, chip.ram
+        board = cortexm.BOARDS[self.target]
+        return board.flash, board.ram
+
+
+@dataclass(frozen=True)
+class _Batch:
+    predictions: list[int]
+    scores: list[list[int]]
+    counts: list[int]
+
+
+def run_on_target(target: str, header: Path, name: str, rows: np.ndarray, input_dtype: str,
+                  *, with_scores: bool = False, extra_cflags: tuple[str, ...] = ()) -> TargetRun:
+    """Runs `<name>_predict` (and `<name>_scores` if asked) on every row in a simulator."""
+    job = _make_job(target, Path(header), name, rows, input_dtype, with_scores, extra_cflags)
+    for tool in toolchains.tools_for(target):
+        toolchains.require(tool)
+    rows = np.asarray(rows)
+    with tempfile.TemporaryDirectory(prefix="mcugen-sim-") as tmp:
+        per_batch, model_size = _plan(job, rows, Path(tmp))
+        batches = [_run_batch(job, rows[i : i + per_batch], Path(tmp) / f"batch{i}")
+                   for i in range(0, len(rows), per_batch)]
+    flash, ram = job.limits
+    return TargetRun(
+        target=target,
+        predictions=np.array([p for b in batches for p in b.predictions], dtype=np.int64),
+        scores=np.array([s for b in batches for s in b.scores], dtype=np.int64).reshape(len(rows), -1)
+        if with_scores else None,
+        counter="cycles" if job.is_avr else "instructions",
+        counts=np.array([c for b in batches for c in b.counts], dtype=np.int64),
+        flash_bytes=model_size.flash, ram_bytes=model_size.ram, chip_flash=flash, chip_ram=ram,
+    )
+
+
+def _make_job(target: str, header: Path, name: str, rows: np.ndarray, input_dtype: str,
+              with_scores: bool, extra_cflags: tuple[str, ...]) -> _Job:
+    if target not in SIM_TARGETS:
+        raise UserError(f"unknown simulator target {target!r}; choose one of {', '.join(SIM_TARGETS)}")
+    if input_dtype not in INPUT_DTYPES:
+        raise UserError(f"unknown input type {input_dtype!r}; choose one of {', '.join(INPUT_DTYPES)}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise UserError(f"model name {name!r} is not a C identifier")
+    text = header.read_text()
+    n_features = _header_int(text, name, "N_FEATURES")
+    rows = np.asarray(rows)
+    if rows.ndim != 2 or rows.shape[1] != n_features or rows.shape[0] == 0:
+        raise UserError(f"rows must be a non-empty (n_rows, {n_features}) array, got shape {rows.shape}")
+    cflags = (*(("-DHARNESS_WITH_SCORES",) if with_scores else ()), *extra_cflags)
+    return _Job(target, header, name, input_dtype, n_features, _header_int(text, name, "N_OUTPUTS"), cflags)
+
+
+def _header_int(text: str, name: str, suffix: str) -> int:
+    macro = f"{name.upper()}_{suffix}"
+    match = re.search(rf"^\s*#\s*define\s+{macro}\s+\(?\s*(\d+)[uUlL]*\s*\)?\s*$", text, re.M)
+    if not match:
+        raise UserError(f"the header does not define {macro} as a number; is it a generated model header?")
+    return int(match.group(1))
+
+
+def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]:
+    """Rows per batch, and the model's own footprint (checked against the chip)."""
+    row_bytes = job.n_features * INPUT_DTYPES[job.input_dtype].itemsize
+    per_batch = max(1, min(len(rows), ROW_BUDGET.get(job.target, DEFAULT_ROW_BUDGET) // row_bytes))
+    sample = rows[:per_batch]
+    total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
+    null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True))
+    model = total - null
+    flash, ram = job.limits
+    harness_flash = total.flash - per_batch * row_bytes  # the firmware with no rows at all
+    if harness_flash + row_bytes > flash:
+        raise UserError(_too_big(job, "flash", model.flash, harness_flash + row_bytes, flash))
+    if total.ram > ram:
+        raise UserError(_too_big(job, "RAM", model.ram, total.ram, ram))
+    return max(1, min(per_batch, (flash - harness_flash) // row_bytes)), model
+
+
+def _too_big(job: _Job, memory: str, model: int, firmware: int, limit: int) -> str:
+    advice = "use --layout table or fewer/smaller trees"
+    if job.target == "atmega328p":
+        advice = "use --layout table, fewer/smaller trees, or --target atmega2560"
+    return (f"model needs {model:,} bytes of {memory} ({firmware:,} with the test harness) "
+            f"but the {job.target} has {limit:,}; {advice}")
+
+
+def _size_tool(job: _Job) -> str:
+    return "avr-size" if job.is_avr else "arm-none-eabi-size"
+
+
+def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool) -> Path:
+    """Writes the glue for `rows` into `directory` and builds the firmware there."""
+    directory.mkdir(parents=True)
+    cflags = list(job.cflags)
+    storage = "PROGMEM" if job.is_avr else ""
+    if null:
+        shutil.copyfile(toolchains.firmware_dir() / "common" / "null_model.h", directory / "null_model.h")
+        write_glue(directory, "null_model", rows, job.input_dtype, storage)
+        cflags += [f"-DNULL_MODEL_FEATURES={job.n_features}", f"-DNULL_MODEL_OUTPUTS={job.n_outputs}",
+                   f"-DNULL_MODEL_INPUT_T={C_TYPES[job.input_dtype]}"]
+    else:
+        shutil.copyfile(job.header, directory / f"{job.name}.h")
+        write_glue(directory, job.name, rows, job.input_dtype, storage)
+    try:
+        if job.is_avr:
+            return avr.build(directory, avr.CHIPS[job.target].mcu, cflags)
+        return cortexm.build(directory, cortexm.BOARDS[job.target], cflags)
+    except toolchains.CompileError as exc:
+        overflow = _OVERFLOW.search(exc.stderr)
+        if overflow is None:
+            raise
+        flash, ram = job.limits
+        raise UserError(f"model does not fit the {job.target} ({flash:,} bytes of flash, {ram:,} of RAM): "
+                        f"the linker says {overflow.group(0)}; use --layout table or fewer/smaller trees") from exc
+
+
+def _run_batch(job: _Job, rows: np.ndarray, directory: Path) -> _Batch:
+    elf = _build(job, rows, directory, null=False)
+    if job.is_avr:
+        overhead, batch = _parse(avr.simulate(elf, avr.CHIPS[job.target].mcu), len(rows), job)
+        return _Batch(batch.predictions, batch.scores, [c - overhead for c in batch.counts])
+    board = cortexm.BOARDS[job.target]
+    text = cortexm.run_qemu(elf, board)
+    counted_text, regions = cortexm.count_instructions(elf, board)
+    if counted_text != text:
+        raise RuntimeError(f"qemu and unicorn printed different results for {job.target}")
+    _, batch = _parse(text, len(rows), job)
+    if len(regions) != len(rows) + 1:
+        raise RuntimeError(f"expected {len(rows) + 1} timed regions under unicorn, saw {len(regions)}")
+    return _Batch(batch.predictions, batch.scores, [r - regions[0] for r in regions[1:]])
+
+
+def _parse(text: str, n_rows: int, job: _Job) -> tuple[int, _Batch]:
+    """Reads the firmware's records (see firmware/common/harness_main.h); checks they are complete."""
+    records: dict[str, list[list[int]]] = {tag: [] for tag in "ORSE"}
+    for line in text.splitlines():
+        match = _RECORD.match(line.strip())
+        if match:
+            records[match.group(1)].append([int(v) for v in match.group(2).split()])
+    rows_seen = [r[0] for r in records["R"]]
+    wants_scores = "-DHARNESS_WITH_SCORES" in job.cflags
+    complete = (len(records["O"]) == 1 and records["E"] == [[n_rows]] and rows_seen == list(range(n_rows))
+                and all(len(r) == 3 for r in records["R"]))
+    if wants_scores:
+        complete = complete and [s[0] for s in records["S"]] == list(range(n_rows)) and all(
+            len(s) == 1 + job.n_outputs for s in records["S"])
+    if not complete:
+        raise RuntimeError(f"incomplete output from the {job.target} firmware:\n{text[-2000:]}")
+    batch = _Batch([r[1] for r in records["R"]], [s[1:] for s in records["S"]], [r[2] for r in records["R"]])
+    return records["O"][0][0], batch

@@ -1,0 +1,127 @@
+"""The oracle: runs a TreeEnsemble IR on rows with numpy and counts operations.
+
+On the integer IR this is the specification of the generated C (bit for bit). On the float IR
+(before lowering) it evaluates scikit-learn's semantics, which tests use to check frontends.
+
+Operation counts are logical and layout-independent, and the C counts the same points:
+per node visited one compare (of the input's width) and one branch, plus the input bytes read;
+per leaf reached one add per score it touches plus the bytes of those values read from flash;
+argmax: one 32-bit compare per output after the first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir import opcount
+from codegen.ir.floatkey import float32_is_nan, float32_key
+from codegen.ir.interpretation import Interpretation
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
+
+INPUT_BITS = {"float32": 32, "int8": 8, "int16": 16, "int32": 32, "uint8": 8, "uint16": 16}
+COMPARE_CLASS = {8: opcount.CMP8, 16: opcount.CMP16, 32: opcount.CMP32}
+ADD_CLASS = {8: opcount.ADD8, 16: opcount.ADD16, 32: opcount.ADD32}
+
+
+def interpret_trees(ir: TreeEnsemble, X: np.ndarray) -> Interpretation:
+    X = _as_input(ir, X)
+    keys, nan = _comparable(ir, X)
+    n_rows = X.shape[0]
+    scores = np.tile(ir.base_score, (n_rows, 1))
+    visits = np.zeros(n_rows, dtype=np.int64)
+    touched = np.zeros(n_rows, dtype=np.int64)
+    rows = np.arange(n_rows)
+    votes = np.zeros((n_rows, ir.n_outputs), dtype=np.int64)
+    for tree, root in enumerate(ir.roots):
+        child = np.full(n_rows, int(root), dtype=np.int64)
+        while True:
+            at_node = child >= 0
+            if not at_node.any():
+                break
+            node = child[at_node]
+            feature = ir.feature[node]
+            go_left = np.where(
+                nan[rows[at_node], feature],
+                ir.missing_left[node],
+                keys[rows[at_node], feature] <= ir.threshold[node],
+            )
+            child[at_node] = np.where(go_left, ir.left[node], ir.right[node])
+            visits += at_node
+        leaf = -child - 1
+        if ir.leaf_encoding == "vector":
+            scores = scores + ir.leaf_values[leaf]
+            touched += ir.n_outputs
+        elif ir.leaf_encoding == "scalar":
+            scores[:, ir.tree_output[tree]] += ir.leaf_values[leaf, 0]
+            touched += 1
+        else:
+            votes[rows, ir.leaf_values[leaf, 0]] += 1
+            touched += 1
+    if ir.leaf_encoding == "class":
+        scores = scores + votes * ir.class_vote
+        predictions = np.argmax(votes, axis=1).astype(np.int64)
+    else:
+        predictions = _post(ir, scores)
+    return Interpretation(predictions, scores, _op_counts(ir, visits, touched))
+
+
+def _as_input(ir: TreeEnsemble, X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != ir.input.n_features:
+        raise ValueError(f"expected rows of {ir.input.n_features} features, got shape {X.shape}")
+    if ir.input.is_float:
+        return X.astype(np.float32)
+    return X.astype(np.int64)
+
+
+def _comparable(ir: TreeEnsemble, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What each node compares with its threshold, and where the input is NaN."""
+    if not ir.input.is_float:
+        return X, np.zeros(X.shape, dtype=bool)
+    if ir.is_lowered:
+        return float32_key(X), float32_is_nan(X)
+    return X.astype(np.float64), np.isnan(X)
+
+
+def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
+    if ir.post == POST_ARGMAX:
+        return np.argmax(scores, axis=1).astype(np.int64)
+    if ir.post == POST_POSITIVE:
+        return (scores[:, 0] > 0).astype(np.int64)
+    if ir.post == POST_NONNEGATIVE:
+        return (scores[:, 0] >= 0).astype(np.int64)
+    assert ir.post == POST_IDENTITY
+    return scores[:, 0]
+
+
+def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray) -> dict[str, np.ndarray]:
+    input_bits = INPUT_BITS[ir.input.dtype]
+    accumulator_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
+    argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, POST_IDENTITY: 0}.get(ir.post, 1)
+    counts = {name: np.zeros_like(visits) for name in opcount.OP_CLASSES}
+    counts[COMPARE_CLASS[input_bits]] += visits
+    counts[COMPARE_CLASS[accumulator_bits]] += argmax_compares
+    counts[opcount.BRANCH] += visits
+    counts[opcount.RAM_BYTES] += visits * (input_bits // 8)
+    counts[ADD_CLASS[accumulator_bits]] += touched
+    counts[opcount.FLASH_BYTES] += touched * leaf_bytes(ir)
+    return counts
+
+
+def vote_bits(ir: TreeEnsemble) -> int:
+    """Width of the vote counters of a "class"-encoded model: enough for one vote per tree."""
+    return 8 if ir.n_trees <= 0xFF else 16 if ir.n_trees <= 0xFFFF else 32
+
+
+def leaf_bytes(ir: TreeEnsemble) -> int:
+    """Bytes of one leaf entry in the leaf table: the smallest type holding every value."""
+    if not ir.is_lowered:
+        return 8
+    low, high = int(ir.leaf_values.min(initial=0)), int(ir.leaf_values.max(initial=0))
+    for size in (1, 2, 4):
+        bits = 8 * size
+        if ir.leaf_encoding == "class" and high < 2**bits:
+            return size
+        if -(2 ** (bits - 1)) <= low and high < 2 ** (bits - 1):
+            return size
+    return 4

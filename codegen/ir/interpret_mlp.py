@@ -1,0 +1,154 @@
+"""The oracle for integer MLPs: numpy integer arithmetic, bit for bit what the C computes.
+
+Requantisation is the gemmlowp / TFLite reference-kernel *double rounding* variant,
+MultiplyByQuantizedMultiplier(acc, M, shift) =
+    RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc * 2**max(shift, 0), M),
+                        max(-shift, 0))
+where SaturatingRoundingDoublingHighMul(a, b) = (a*b + (a*b >= 0 ? 2**30 : 1 - 2**30)) / 2**31
+truncated toward zero (multipliers are >= 0, so the saturating case never arises), and RoundingDivideByPOT(x, e)
+divides by 2**e rounding half away from zero. (Not the TFLITE_SINGLE_ROUNDING variant.)
+
+Operation counts per inference (the C calls `<NAME>_COUNT_OP` with the same numbers):
+- float input, per feature: ram_bytes 4, cmp32 1 (NaN test), then cmp32 8 and
+  flash_bytes 32 (binary search over 255 int32 boundaries), or for a NaN flash_bytes 1
+  (its code).
+- integer table input, per feature: ram_bytes (input width), cmp32 8, flash_bytes 32.
+- direct int8/uint8 input, per feature: ram_bytes 1.
+- per output channel of every layer with n_in inputs: mul8 n_in, add32 n_in, ram_bytes n_in,
+  flash_bytes n_in + 9 (weights, int32 bias, int32 multiplier, int8 shift), mul32 1,
+  add32 2 (rounding); hidden layers also add32 1 (zero point) and cmp32 2 (clamp);
+  table activations also flash_bytes 1.
+- argmax over n scores: cmp32 n - 1; binary (score > 0): cmp32 1; regression: nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir import opcount as op
+from codegen.ir.floatkey import float32_is_nan, float32_key
+from codegen.ir.interpretation import Interpretation
+from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_DIRECT, MLP, DenseLayer
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_INPUT_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4}
+
+
+def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b  # |a*b| <= 2**62: no int64 overflow
+    v = ab + np.where(ab >= 0, 2**30, 1 - 2**30)
+    # Truncate toward zero. The INT32_MIN * INT32_MIN saturation is never reached: validate_mlp
+    # keeps multipliers >= 0, so neither this nor the C tests for it.
+    return np.where(v >= 0, v >> 31, -((-v) >> 31))
+
+
+def rounding_divide_by_pot(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> exponent) + (remainder > threshold)
+
+
+def multiply_by_quantized_multiplier(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    scaled = np.asarray(acc, dtype=np.int64) << left  # validate_mlp proves this fits int32
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), np.maximum(-shift, 0))
+
+
+def input_codes(ir: MLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 codes (rows x features), NaN mask) for raw device inputs."""
+    quant = ir.input_quant
+    if quant.mode == INPUT_DIRECT:
+        codes = np.asarray(x, dtype=np.int64) + quant.offset
+        return codes, np.zeros(codes.shape, dtype=bool)
+    if ir.input.is_float:
+        x32 = np.asarray(x, dtype=np.float32)
+        nan = float32_is_nan(x32)
+        keys = float32_key(x32)
+    else:
+        keys = np.asarray(x, dtype=np.int64)
+        nan = np.zeros(keys.shape, dtype=bool)
+    codes = np.empty(keys.shape, dtype=np.int64)
+    for j in range(ir.n_features):
+        table = quant.boundaries[quant.table_of_feature[j]].astype(np.int64)
+        codes[:, j] = np.searchsorted(table, keys[:, j], side="right") - 128
+    codes = np.where(nan, quant.nan_code.astype(np.int64)[np.newaxis, :], codes)
+    return codes, nan
+
+
+def layer_forward(layer: DenseLayer, codes: np.ndarray) -> np.ndarray:
+    """int8 codes (rows x n_in) -> int8 codes, or int32 scores for the output layer."""
+    acc = codes @ layer.weights.astype(np.int64).T + layer.bias.astype(np.int64)
+    v = multiply_by_quantized_multiplier(acc, layer.multiplier, layer.shift)
+    if layer.activation == ACT_SCORE:
+        return v
+    v = np.clip(v + layer.zero_point, layer.clamp[0], layer.clamp[1])
+    if layer.activation == ACT_LUT:
+        v = layer.lut.astype(np.int64)[v + 128]
+    return v
+
+
+def interpret_mlp(ir: MLP, X: np.ndarray) -> Interpretation:
+    if not ir.is_quantized:
+        raise ValueError("interpret_mlp runs integer MLPs; quantize the float IR first")
+    x = np.asarray(X)
+    if x.ndim != 2 or x.shape[1] != ir.n_features:
+        raise ValueError(f"expected rows of {ir.n_features} features, got shape {x.shape}")
+    codes, nan = input_codes(ir, x)
+    for layer in ir.layers:
+        codes = layer_forward(layer, codes)
+    scores = codes.astype(np.int64)
+    return Interpretation(predictions=_predict(ir, scores), scores=scores, op_counts=_op_counts(ir, nan))
+
+
+def _predict(ir: MLP, scores: np.ndarray) -> np.ndarray:
+    if ir.post == POST_ARGMAX:
+        return np.argmax(scores, axis=1).astype(np.int64)  # first maximum: ties to lowest index
+    if ir.post == POST_POSITIVE:
+        return (scores[:, 0] > 0).astype(np.int64)
+    if ir.post == POST_IDENTITY:
+        return scores[:, 0].copy()
+    raise ValueError(f"unknown post-processing {ir.post!r}")
+
+
+def model_op_counts(ir: MLP) -> dict[str, int]:
+    """Counts of one inference with no NaN input."""
+    counts = dict.fromkeys(op.OP_CLASSES, 0)
+    n = ir.n_features
+    if ir.input_quant.mode == INPUT_DIRECT:
+        counts[op.RAM_BYTES] += n
+    else:
+        counts[op.RAM_BYTES] += n * _INPUT_BYTES[ir.input.dtype]
+        counts[op.CMP32] += n * (9 if ir.input.is_float else 8)
+        counts[op.FLASH_BYTES] += 32 * n
+    for layer in ir.layers:
+        macs = layer.n_in * layer.n_out
+        counts[op.MUL8] += macs
+        counts[op.ADD32] += macs + 2 * layer.n_out
+        counts[op.RAM_BYTES] += macs
+        counts[op.FLASH_BYTES] += macs + 9 * layer.n_out
+        counts[op.MUL32] += layer.n_out
+        if layer.activation != ACT_SCORE:
+            counts[op.ADD32] += layer.n_out
+            counts[op.CMP32] += 2 * layer.n_out
+        if layer.activation == ACT_LUT:
+            counts[op.FLASH_BYTES] += layer.n_out
+    counts[op.CMP32] += {POST_ARGMAX: ir.n_outputs - 1, POST_POSITIVE: 1}.get(ir.post, 0)
+    return counts
+
+
+def _op_counts(ir: MLP, nan: np.ndarray) -> dict[str, np.ndarray]:
+    rows = nan.shape[0]
+    base = model_op_counts(ir)
+    counts = {name: np.full(rows, value, dtype=np.int64) for name, value in base.items()}
+    if ir.input.is_float:
+        nans = nan.sum(axis=1).astype(np.int64)
+        counts[op.CMP32] -= 8 * nans  # a NaN skips the search
+        counts[op.FLASH_BYTES] -= 31 * nans
+    return counts

@@ -1,0 +1,75 @@
+"""Structural checks of a TreeEnsemble IR. A failure here is a bug in mcugen, not user error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir.model import LEAF_ENCODINGS, POSTS, TreeEnsemble
+
+
+class InvalidIR(ValueError):
+    pass
+
+
+def _require(condition, message: str) -> None:
+    if not condition:
+        raise InvalidIR(message)
+
+
+def validate_trees(ir: TreeEnsemble, partial: bool = False) -> None:
+    """`partial`: a lowering in progress may still hold float leaf values."""
+    n = ir.n_nodes
+    for name in ("feature", "threshold", "left", "right", "missing_left"):
+        _require(getattr(ir, name).shape == (n,), f"{name} must have one entry per node")
+    _require(ir.post in POSTS, f"unknown post-processing {ir.post!r}")
+    _require(ir.leaf_encoding in LEAF_ENCODINGS, f"unknown leaf encoding {ir.leaf_encoding!r}")
+    _require(((ir.feature >= 0) & (ir.feature < ir.input.n_features)).all(), "feature index out of range")
+    for name in ("left", "right", "roots"):
+        children = getattr(ir, name)
+        _require(((children < n) & (children >= -ir.n_leaves)).all(), f"{name} points outside the IR")
+    _require(_is_forest(ir), "nodes must form trees: each node has one parent and no cycles")
+    if not ir.is_lowered:
+        return
+    if not partial:
+        for name in ("threshold", "leaf_values", "base_score"):
+            _require(np.issubdtype(getattr(ir, name).dtype, np.integer), f"lowered {name} must be integers")
+    _require(np.abs(ir.threshold).max(initial=0) < 2**31, "thresholds must fit int32")
+    if ir.leaf_encoding == "scalar":
+        _require(ir.tree_output is not None and ir.tree_output.shape == (ir.n_trees,), "scalar leaves need tree_output")
+    if ir.leaf_encoding == "class":
+        _require(ir.class_vote > 0, "class leaves need a positive vote")
+        _require(((ir.leaf_values >= 0) & (ir.leaf_values < ir.n_outputs)).all(), "class index out of range")
+    else:
+        _check_no_overflow(ir)
+
+
+def _check_no_overflow(ir: TreeEnsemble) -> None:
+    """Every partial sum of every score must fit the accumulator (int32)."""
+    limit = 2 ** (ir.leaf_format.bits - 1) - 1
+    worst = [abs(int(b)) for b in ir.base_score]
+    for tree, root in enumerate(ir.roots):
+        largest = np.abs(ir.leaf_values[_leaves_of(ir, int(root))]).max(axis=0)
+        if ir.leaf_encoding == "scalar":
+            worst[int(ir.tree_output[tree])] += int(largest[0])
+        else:
+            worst = [w + int(v) for w, v in zip(worst, largest)]
+    _require(max(worst) <= limit, f"scores may reach {max(worst)}, beyond the int32 accumulator")
+
+
+def _leaves_of(ir: TreeEnsemble, root: int) -> list[int]:
+    leaves, stack = [], [root]
+    while stack:
+        child = stack.pop()
+        if child < 0:
+            leaves.append(-child - 1)
+        else:
+            stack.extend((int(ir.left[child]), int(ir.right[child])))
+    return leaves
+
+
+def _is_forest(ir: TreeEnsemble) -> bool:
+    parents = np.zeros(ir.n_nodes, dtype=np.int64)
+    for children in (ir.left, ir.right, ir.roots):
+        inner = children[children >= 0]
+        np.add.at(parents, inner, 1)
+    return bool((parents == 1).all())

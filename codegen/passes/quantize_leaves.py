@@ -1,0 +1,67 @@
+"""Leaf values and base score -> fixed-point integers whose every partial sum fits int32.
+
+The bound is proven, not guessed: whatever leaves a row reaches, the running score is at most
+|base| + sum over trees of that tree's largest |leaf|, so the fraction bits are the most that
+keep this bound (in stored integers, after rounding) within int32. The rounding error of the
+final score is at most the sum of each tree's largest leaf rounding error plus the base's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir.model import QFormat, TreeEnsemble
+
+ACCUMULATOR_BITS = 32
+MAX_FRAC_BITS = 30  # keeps <NAME>_OUTPUT_ONE = 1L << frac_bits within a 32-bit long
+
+
+def quantize_leaves(ir: TreeEnsemble) -> TreeEnsemble:
+    tree_of_leaf = leaf_owner(ir)
+    limit = 2 ** (ACCUMULATOR_BITS - 1) - 1
+    frac_bits = _initial_frac_bits(ir, tree_of_leaf, limit)
+    while True:
+        leaves = np.rint(np.ldexp(ir.leaf_values, frac_bits)).astype(np.int64)
+        base = np.rint(np.ldexp(ir.base_score, frac_bits)).astype(np.int64)
+        if _score_bound(np.abs(leaves), np.abs(base), tree_of_leaf, ir.n_trees) <= limit:
+            break
+        frac_bits -= 1
+    rounding = np.abs(np.ldexp(leaves.astype(np.float64), -frac_bits) - ir.leaf_values)
+    error = _score_bound(rounding, np.abs(np.ldexp(base.astype(np.float64), -frac_bits) - ir.base_score),
+                         tree_of_leaf, ir.n_trees)
+    return ir.with_(
+        leaf_values=leaves,
+        base_score=base,
+        leaf_format=QFormat(ACCUMULATOR_BITS, frac_bits),
+        error_bound=float(error),
+    )
+
+
+def leaf_owner(ir: TreeEnsemble) -> np.ndarray:
+    """The tree each leaf belongs to (leaves are numbered tree after tree by the frontend,
+    but walk the trees so that any order is right)."""
+    owner = np.full(ir.n_leaves, -1, dtype=np.int64)
+    for tree, root in enumerate(ir.roots):
+        stack = [int(root)]
+        while stack:
+            child = stack.pop()
+            if child < 0:
+                owner[-child - 1] = tree
+            else:
+                stack.extend((int(ir.left[child]), int(ir.right[child])))
+    return owner
+
+
+def _score_bound(magnitude: np.ndarray, base: np.ndarray, tree_of_leaf: np.ndarray, n_trees: int):
+    """max over outputs of |base| + sum over trees of the tree's largest leaf magnitude."""
+    per_tree = np.zeros((n_trees, magnitude.shape[1]), dtype=magnitude.dtype)
+    reached = tree_of_leaf >= 0
+    np.maximum.at(per_tree, tree_of_leaf[reached], magnitude[reached])
+    return (base + per_tree.sum(axis=0)).max(initial=0)
+
+
+def _initial_frac_bits(ir: TreeEnsemble, tree_of_leaf: np.ndarray, limit: int) -> int:
+    bound = float(_score_bound(np.abs(ir.leaf_values), np.abs(ir.base_score), tree_of_leaf, ir.n_trees))
+    if bound == 0.0:
+        return MAX_FRAC_BITS
+    return int(min(MAX_FRAC_BITS, np.floor(np.log2(limit / bound))))

@@ -1,0 +1,50 @@
+"""`ConvertedModel.report()` for trees: structure, table sizes and types, fixed-point format."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir.interpret import leaf_bytes
+from codegen.ir.model import TreeEnsemble
+
+
+def tree_depths(ir: TreeEnsemble) -> np.ndarray:
+    """Depth of each tree (decisions on its longest path), without recursion."""
+    depths = np.zeros(ir.n_trees, dtype=np.int64)
+    for tree, root in enumerate(ir.roots):
+        stack = [(int(root), 0)]
+        while stack:
+            child, depth = stack.pop()
+            if child < 0:
+                depths[tree] = max(depths[tree], depth)
+            else:
+                stack.append((int(ir.left[child]), depth + 1))
+                stack.append((int(ir.right[child]), depth + 1))
+    return depths
+
+
+def tree_report(ir: TreeEnsemble, layout: str, target: str) -> dict:
+    from codegen.backends.trees import estimate_table_bytes
+
+    depths = tree_depths(ir)
+    report = {
+        "kind": "trees",
+        "estimator": ir.estimator,
+        "target": target,
+        "n_features": ir.input.n_features,
+        "input": ir.input.dtype,
+        "n_outputs": ir.n_outputs,
+        "n_classes": len(ir.classes),
+        "n_trees": ir.n_trees,
+        "n_nodes": ir.n_nodes,
+        "n_leaves": ir.n_leaves,
+        "max_depth": int(depths.max(initial=0)),
+        "leaf_encoding": ir.leaf_encoding,
+        "leaf_bytes": leaf_bytes(ir),
+        "table_bytes_estimate": estimate_table_bytes(ir),
+        "output_frac_bits": ir.leaf_format.frac_bits if ir.leaf_encoding != "class" else 0,
+        "post": ir.post,
+    }
+    if not ir.is_classifier:
+        report["output_error_bound"] = ir.error_bound
+    return report
