@@ -38,13 +38,25 @@ def build(build_dir: Path, mcu: str, cflags: list[str]) -> Path:
     firmware = toolchains.firmware_dir()
     elf = build_dir / "fw.elf"
     command = [
-        toolchains.require("avr-gcc"), "-std=gnu99", "-Os", f"-mmcu={mcu}", f"-DF_CPU={F_CPU}UL",
-        "-Wall", "-Wextra", "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections",
+        toolchains.require("avr-gcc"),
+        "-std=gnu99",
+        "-Os",
+        f"-mmcu={mcu}",
+        f"-DF_CPU={F_CPU}UL",
+        "-Wall",
+        "-Wextra",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-Wl,--gc-sections",
         # Oversized regions let a too-big model link, so we can report its size against the chip.
         "-Wl,--defsym=__TEXT_REGION_LENGTH__=0x400000",
         "-Wl,--defsym=__DATA_REGION_LENGTH__=0xff00",
-        f"-I{build_dir}", f"-I{firmware / 'common'}", *cflags,
-        str(firmware / "avr" / "main.c"), "-o", str(elf),
+        f"-I{build_dir}",
+        f"-I{firmware / 'common'}",
+        *cflags,
+        str(firmware / "avr" / "main.c"),
+        "-o",
+        str(elf),
     ]
     toolchains.compile_c(command, cwd=build_dir)
     return elf

@@ -57,12 +57,27 @@ def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
     elf = build_dir / "fw.elf"
     sources = [firmware / "cortex-m" / "main.c", firmware / "cortex-m" / "startup.c"]
     command = [
-        toolchains.require("arm-none-eabi-gcc"), "-std=gnu99", "-Os", "-mthumb",
-        f"-mcpu={board.cpu}", "-mfloat-abi=soft", "-Wall", "-Wextra",
-        "-ffunction-sections", "-fdata-sections", "-nostartfiles", "--specs=nano.specs",
-        f"-T{firmware / 'cortex-m' / 'mps2.ld'}", "-Wl,--gc-sections",
-        f"-I{build_dir}", f"-I{firmware / 'common'}", f"-I{firmware / 'cortex-m'}", *cflags,
-        *map(str, sources), "-o", str(elf),
+        toolchains.require("arm-none-eabi-gcc"),
+        "-std=gnu99",
+        "-Os",
+        "-mthumb",
+        f"-mcpu={board.cpu}",
+        "-mfloat-abi=soft",
+        "-Wall",
+        "-Wextra",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-nostartfiles",
+        "--specs=nano.specs",
+        f"-T{firmware / 'cortex-m' / 'mps2.ld'}",
+        "-Wl,--gc-sections",
+        f"-I{build_dir}",
+        f"-I{firmware / 'common'}",
+        f"-I{firmware / 'cortex-m'}",
+        *cflags,
+        *map(str, sources),
+        "-o",
+        str(elf),
     ]
     toolchains.compile_c(command, cwd=build_dir)
     return elf
@@ -72,11 +87,21 @@ def run_qemu(elf: Path, board: Board, timeout: float = QEMU_TIMEOUT_S) -> str:
     """Runs the firmware on the qemu board; returns what it printed by semihosting."""
     output = elf.parent / "semihosting.txt"
     command = [
-        toolchains.require("qemu-system-arm"), "-M", board.machine, "-nographic",
-        "-monitor", "none", "-serial", "none",
+        toolchains.require("qemu-system-arm"),
+        "-M",
+        board.machine,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-serial",
+        "none",
         # Semihosting output to a file of its own, apart from qemu's messages on stderr.
-        "-chardev", f"file,id=semihosting,path={output}",
-        "-semihosting-config", "enable=on,target=native,chardev=semihosting", "-kernel", str(elf),
+        "-chardev",
+        f"file,id=semihosting,path={output}",
+        "-semihosting-config",
+        "enable=on,target=native,chardev=semihosting",
+        "-kernel",
+        str(elf),
     ]
     result = toolchains.run(command, timeout=timeout, cwd=elf.parent)
     if result.returncode != 0:

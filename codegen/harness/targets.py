@@ -23,8 +23,14 @@ from codegen.harness.glue import INPUT_DTYPES, write_glue
 
 SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
 
-C_TYPES = {"float32": "float", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
-           "uint8": "uint8_t", "uint16": "uint16_t"}
+C_TYPES = {
+    "float32": "float",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int32_t",
+    "uint8": "uint8_t",
+    "uint16": "uint16_t",
+}
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
 ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_768}
 DEFAULT_ROW_BUDGET = 1 << 20
@@ -56,6 +62,7 @@ class _Job:
     n_features: int
     n_outputs: int
     cflags: tuple[str, ...]
+    with_scores: bool
 
     @property
     def is_avr(self) -> bool:
@@ -77,8 +84,16 @@ class _Batch:
     counts: list[int]
 
 
-def run_on_target(target: str, header: Path, name: str, rows: np.ndarray, input_dtype: str,
-                  *, with_scores: bool = False, extra_cflags: tuple[str, ...] = ()) -> TargetRun:
+def run_on_target(
+    target: str,
+    header: Path,
+    name: str,
+    rows: np.ndarray,
+    input_dtype: str,
+    *,
+    with_scores: bool = False,
+    extra_cflags: tuple[str, ...] = (),
+) -> TargetRun:
     """Runs `<name>_predict` (and `<name>_scores` if asked) on every row in a simulator."""
     job = _make_job(target, Path(header), name, rows, input_dtype, with_scores, extra_cflags)
     for tool in toolchains.tools_for(target):
@@ -86,22 +101,34 @@ def run_on_target(target: str, header: Path, name: str, rows: np.ndarray, input_
     rows = np.asarray(rows)
     with tempfile.TemporaryDirectory(prefix="mcugen-sim-") as tmp:
         per_batch, model_size = _plan(job, rows, Path(tmp))
-        batches = [_run_batch(job, rows[i : i + per_batch], Path(tmp) / f"batch{i}")
-                   for i in range(0, len(rows), per_batch)]
+        batches = [
+            _run_batch(job, rows[i : i + per_batch], Path(tmp) / f"batch{i}") for i in range(0, len(rows), per_batch)
+        ]
     flash, ram = job.limits
     return TargetRun(
         target=target,
         predictions=np.array([p for b in batches for p in b.predictions], dtype=np.int64),
         scores=np.array([s for b in batches for s in b.scores], dtype=np.int64).reshape(len(rows), -1)
-        if with_scores else None,
+        if with_scores
+        else None,
         counter="cycles" if job.is_avr else "instructions",
         counts=np.array([c for b in batches for c in b.counts], dtype=np.int64),
-        flash_bytes=model_size.flash, ram_bytes=model_size.ram, chip_flash=flash, chip_ram=ram,
+        flash_bytes=model_size.flash,
+        ram_bytes=model_size.ram,
+        chip_flash=flash,
+        chip_ram=ram,
     )
 
 
-def _make_job(target: str, header: Path, name: str, rows: np.ndarray, input_dtype: str,
-              with_scores: bool, extra_cflags: tuple[str, ...]) -> _Job:
+def _make_job(
+    target: str,
+    header: Path,
+    name: str,
+    rows: np.ndarray,
+    input_dtype: str,
+    with_scores: bool,
+    extra_cflags: tuple[str, ...],
+) -> _Job:
     if target not in SIM_TARGETS:
         raise UserError(f"unknown simulator target {target!r}; choose one of {', '.join(SIM_TARGETS)}")
     if input_dtype not in INPUT_DTYPES:
@@ -113,8 +140,8 @@ def _make_job(target: str, header: Path, name: str, rows: np.ndarray, input_dtyp
     rows = np.asarray(rows)
     if rows.ndim != 2 or rows.shape[1] != n_features or rows.shape[0] == 0:
         raise UserError(f"rows must be a non-empty (n_rows, {n_features}) array, got shape {rows.shape}")
-    cflags = (*(("-DHARNESS_WITH_SCORES",) if with_scores else ()), *extra_cflags)
-    return _Job(target, header, name, input_dtype, n_features, _header_int(text, name, "N_OUTPUTS"), cflags)
+    n_outputs = _header_int(text, name, "N_OUTPUTS")
+    return _Job(target, header, name, input_dtype, n_features, n_outputs, tuple(extra_cflags), with_scores)
 
 
 def _header_int(text: str, name: str, suffix: str) -> int:
@@ -146,24 +173,29 @@ def _too_big(job: _Job, memory: str, model: int, firmware: int, limit: int) -> s
     advice = "use --layout table or fewer/smaller trees"
     if job.target == "atmega328p":
         advice = "use --layout table, fewer/smaller trees, or --target atmega2560"
-    return (f"model needs {model:,} bytes of {memory} ({firmware:,} with the test harness) "
-            f"but the {job.target} has {limit:,}; {advice}")
+    return (
+        f"model needs {model:,} bytes of {memory} ({firmware:,} with the test harness) "
+        f"but the {job.target} has {limit:,}; {advice}"
+    )
 
 
 def _size_tool(job: _Job) -> str:
     return "avr-size" if job.is_avr else "arm-none-eabi-size"
 
 
-def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool) -> Path:
+def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: bool = False) -> Path:
     """Writes the glue for `rows` into `directory` and builds the firmware there."""
     directory.mkdir(parents=True)
-    cflags = list(job.cflags)
+    cflags = [*job.cflags, *(["-DHARNESS_WITH_SCORES"] if scores else [])]
     storage = "PROGMEM" if job.is_avr else ""
     if null:
         shutil.copyfile(toolchains.firmware_dir() / "common" / "null_model.h", directory / "null_model.h")
         write_glue(directory, "null_model", rows, job.input_dtype, storage)
-        cflags += [f"-DNULL_MODEL_FEATURES={job.n_features}", f"-DNULL_MODEL_OUTPUTS={job.n_outputs}",
-                   f"-DNULL_MODEL_INPUT_T={C_TYPES[job.input_dtype]}"]
+        cflags += [
+            f"-DNULL_MODEL_FEATURES={job.n_features}",
+            f"-DNULL_MODEL_OUTPUTS={job.n_outputs}",
+            f"-DNULL_MODEL_INPUT_T={C_TYPES[job.input_dtype]}",
+        ]
     else:
         shutil.copyfile(job.header, directory / f"{job.name}.h")
         write_glue(directory, job.name, rows, job.input_dtype, storage)
@@ -176,27 +208,43 @@ def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool) -> Path:
         if overflow is None:
             raise
         flash, ram = job.limits
-        raise UserError(f"model does not fit the {job.target} ({flash:,} bytes of flash, {ram:,} of RAM): "
-                        f"the linker says {overflow.group(0)}; use --layout table or fewer/smaller trees") from exc
+        raise UserError(
+            f"model does not fit the {job.target} ({flash:,} bytes of flash, {ram:,} of RAM): "
+            f"the linker says {overflow.group(0)}; use --layout table or fewer/smaller trees"
+        ) from exc
 
 
 def _run_batch(job: _Job, rows: np.ndarray, directory: Path) -> _Batch:
-    elf = _build(job, rows, directory, null=False)
+    """Counts come from a build without the scores code, so they (and the sizes) are those
+    of a firmware that only predicts, whether or not scores were asked for."""
+    timed = _execute(job, rows, directory / "timed", scores=False)
+    if not job.with_scores:
+        return timed
+    scored = _execute(job, rows, directory / "scores", scores=True)
+    if scored.predictions != timed.predictions:
+        raise RuntimeError(f"the {job.target} firmware predicted differently once built with the scores")
+    return _Batch(timed.predictions, scored.scores, timed.counts)
+
+
+def _execute(job: _Job, rows: np.ndarray, directory: Path, *, scores: bool) -> _Batch:
+    elf = _build(job, rows, directory, null=False, scores=scores)
     if job.is_avr:
-        overhead, batch = _parse(avr.simulate(elf, avr.CHIPS[job.target].mcu), len(rows), job)
+        overhead, batch = _parse(avr.simulate(elf, avr.CHIPS[job.target].mcu), len(rows), job, scores)
         return _Batch(batch.predictions, batch.scores, [c - overhead for c in batch.counts])
     board = cortexm.BOARDS[job.target]
     text = cortexm.run_qemu(elf, board)
+    _, batch = _parse(text, len(rows), job, scores)
+    if scores:  # counted in the build without scores
+        return batch
     counted_text, regions = cortexm.count_instructions(elf, board)
     if counted_text != text:
         raise RuntimeError(f"qemu and unicorn printed different results for {job.target}")
-    _, batch = _parse(text, len(rows), job)
     if len(regions) != len(rows) + 1:
         raise RuntimeError(f"expected {len(rows) + 1} timed regions under unicorn, saw {len(regions)}")
     return _Batch(batch.predictions, batch.scores, [r - regions[0] for r in regions[1:]])
 
 
-def _parse(text: str, n_rows: int, job: _Job) -> tuple[int, _Batch]:
+def _parse(text: str, n_rows: int, job: _Job, wants_scores: bool) -> tuple[int, _Batch]:
     """Reads the firmware's records (see firmware/common/harness_main.h); checks they are complete."""
     records: dict[str, list[list[int]]] = {tag: [] for tag in "ORSE"}
     for line in text.splitlines():
@@ -204,12 +252,18 @@ def _parse(text: str, n_rows: int, job: _Job) -> tuple[int, _Batch]:
         if match:
             records[match.group(1)].append([int(v) for v in match.group(2).split()])
     rows_seen = [r[0] for r in records["R"]]
-    wants_scores = "-DHARNESS_WITH_SCORES" in job.cflags
-    complete = (len(records["O"]) == 1 and records["E"] == [[n_rows]] and rows_seen == list(range(n_rows))
-                and all(len(r) == 3 for r in records["R"]))
+    complete = (
+        len(records["O"]) == 1
+        and records["E"] == [[n_rows]]
+        and rows_seen == list(range(n_rows))
+        and all(len(r) == 3 for r in records["R"])
+    )
     if wants_scores:
-        complete = complete and [s[0] for s in records["S"]] == list(range(n_rows)) and all(
-            len(s) == 1 + job.n_outputs for s in records["S"])
+        complete = (
+            complete
+            and [s[0] for s in records["S"]] == list(range(n_rows))
+            and all(len(s) == 1 + job.n_outputs for s in records["S"])
+        )
     if not complete:
         raise RuntimeError(f"incomplete output from the {job.target} firmware:\n{text[-2000:]}")
     batch = _Batch([r[1] for r in records["R"]], [s[1:] for s in records["S"]], [r[2] for r in records["R"]])

@@ -77,8 +77,14 @@ def run(command: list[str], *, timeout: float, cwd: Path | None = None) -> subpr
     """Runs a tool to completion; a hang becomes a RuntimeError instead of a stuck caller."""
     try:
         return subprocess.run(
-            command, cwd=cwd, capture_output=True, text=True, errors="replace",
-            timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+            command,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(f"{Path(command[0]).name} did not finish within {timeout:.0f} s") from exc

@@ -1,0 +1,35 @@
+/* Minimal Cortex-M startup for the harness: a vector table with the initial stack pointer
+ * and the reset handler, which copies .data from flash, zeroes .bss, runs main and ends the
+ * simulation with the semihosting SYS_EXIT call. No interrupts are used, so every other
+ * vector points at a handler that exits with a failure. */
+#include <stdint.h>
+#include "semihost.h"
+
+extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;
+int main(void);
+void harness_reset(void);
+
+__attribute__((noreturn)) static void harness_fault(void) { harness_exit(1); }
+
+/* The stack pointer, then the handlers: a struct, so no pointer casts are needed. */
+struct harness_vector_table {
+    const void *stack_top;
+    void (*handlers[15])(void);
+};
+
+__attribute__((section(".vectors"), used)) static const struct harness_vector_table harness_vectors = {
+    &__stack_top,
+    {harness_reset, harness_fault, harness_fault, harness_fault, harness_fault, harness_fault, 0, 0, 0, 0,
+     harness_fault, harness_fault, 0, harness_fault, harness_fault},
+};
+
+__attribute__((noreturn)) void harness_reset(void) {
+    const uint32_t *src = &__data_load;
+    for (uint32_t *dst = &__data_start; dst < &__data_end;) {
+        *dst++ = *src++;
+    }
+    for (uint32_t *dst = &__bss_start; dst < &__bss_end;) {
+        *dst++ = 0;
+    }
+    harness_exit(main());
+}

@@ -1,0 +1,138 @@
+"""Hand-written model headers run on every simulated target: exact results, exact and
+repeatable cycle/instruction counts, and model-alone sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.errors import UserError
+from codegen.harness.targets import SIM_TARGETS, TargetRun, run_on_target
+
+pytestmark = pytest.mark.sim
+
+DATA = Path(__file__).parent / "data"
+Require = Callable[[str], None]
+
+# Edge cases of the float32 key: the thresholds themselves, -0.0, infinities and NaN.
+TINY_ROWS = np.array(
+    [[0.5, -1.25], [0.50001, 0.0], [-0.0, -1.3], [0.0, 3.0], [np.inf, -np.inf], [np.nan, 1.0], [-7.0, np.nan]],
+    dtype=np.float32,
+)
+QINT_ROWS = np.array([[1, 2, 100], [-300, 7, 101], [32767, -32768, 0], [-32768, -32768, 32767]], dtype=np.int16)
+
+# Measured with Debian bookworm's avr-gcc 5.4.0 / simavr and arm-none-eabi-gcc 12.2 / unicorn
+# 2.1.4. The simulators are deterministic, so these are exact: a change means the compiler,
+# the harness or the counting method changed. AVR: cycles; Cortex-M: executed instructions.
+TINY_COUNTS = {
+    "atmega328p": [84, 59, 80, 69, 59, 59, 65],
+    "atmega2560": [86, 61, 82, 71, 61, 61, 67],
+    "cortex-m3": [21, 15, 19, 18, 15, 15, 16],
+    "cortex-m4": [21, 15, 19, 18, 15, 15, 16],
+    "cortex-m7": [21, 15, 19, 18, 15, 15, 16],
+}
+QINT_COUNTS = {
+    "atmega328p": [88, 82, 88, 85],
+    "atmega2560": [94, 88, 94, 91],
+    "cortex-m3": [11, 10, 11, 10],
+    "cortex-m4": [11, 10, 11, 10],
+    "cortex-m7": [11, 10, 11, 10],
+}
+
+
+def tiny_reference(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tiny.h in Python: NaN fails every `<=` and so goes right, as the key compare does."""
+    left = rows[:, 0] <= np.float32(0.5)
+    left_left = left & (rows[:, 1] <= np.float32(-1.25))
+    scores = np.where(left_left[:, None], [256, 0], np.where(left[:, None], [64, 192], [0, 256]))
+    return (scores[:, 1] > scores[:, 0]).astype(np.int64), scores.astype(np.int64)
+
+
+def qint_reference(rows: np.ndarray) -> np.ndarray:
+    x = rows.astype(np.int64)
+    return np.where(x[:, 2] <= 100, 3 * x[:, 0] - 2 * x[:, 1], x[:, 0] * x[:, 1])
+
+
+@pytest.fixture(scope="module")
+def tiny_runs() -> dict[str, tuple[TargetRun, TargetRun]]:
+    """Two runs per target, made once: the tests compare them."""
+    return {}
+
+
+def _tiny(
+    target: str, cache: dict[str, tuple[TargetRun, TargetRun]], require_target: Require
+) -> tuple[TargetRun, TargetRun]:
+    require_target(target)
+    if target not in cache:
+        runs = [
+            run_on_target(target, DATA / "tiny.h", "tiny", TINY_ROWS, "float32", with_scores=True) for _ in range(2)
+        ]
+        cache[target] = (runs[0], runs[1])
+    return cache[target]
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_tiny_predictions_and_scores_match_python(target: str, tiny_runs: dict, require_target: Require) -> None:
+    run, _ = _tiny(target, tiny_runs, require_target)
+    predictions, scores = tiny_reference(TINY_ROWS)
+    assert run.predictions.dtype == np.int64 and run.counts.dtype == np.int64
+    np.testing.assert_array_equal(run.predictions, predictions)
+    np.testing.assert_array_equal(run.scores, scores)
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_tiny_counts_are_exact_and_repeatable(target: str, tiny_runs: dict, require_target: Require) -> None:
+    first, second = _tiny(target, tiny_runs, require_target)
+    np.testing.assert_array_equal(first.counts, second.counts)
+    assert first.counts.tolist() == TINY_COUNTS[target]
+    assert first.counter == ("cycles" if target.startswith("atmega") else "instructions")
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_tiny_model_alone_is_small(target: str, tiny_runs: dict, require_target: Require) -> None:
+    run, _ = _tiny(target, tiny_runs, require_target)
+    # Code only: a generated model has no mutable state, and its tables are const (flash).
+    assert 0 < run.flash_bytes < 400
+    assert run.ram_bytes == 0
+    assert run.flash_bytes < run.chip_flash and run.chip_ram > 0
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_int16_model(target: str, require_target: Require) -> None:
+    require_target(target)
+    runs = [run_on_target(target, DATA / "qint.h", "qint", QINT_ROWS, "int16") for _ in range(2)]
+    np.testing.assert_array_equal(runs[0].predictions, qint_reference(QINT_ROWS))
+    assert runs[0].scores is None
+    assert runs[0].counts.tolist() == runs[1].counts.tolist() == QINT_COUNTS[target]
+    assert 0 < runs[0].flash_bytes < 400
+
+
+def test_too_big_for_atmega328p_names_size_and_limit(require_target: Require) -> None:
+    require_target("atmega328p")
+    rows = np.array([[3]], dtype=np.uint16)
+    with pytest.raises(UserError, match=r"flash .* but the atmega328p has 32,768; .*atmega2560"):
+        run_on_target("atmega328p", DATA / "huge.h", "huge", rows, "uint16")
+
+
+def test_big_model_runs_on_atmega2560(require_target: Require) -> None:
+    require_target("atmega2560")
+    rows = np.array([[3], [20001]], dtype=np.uint16)
+    run = run_on_target("atmega2560", DATA / "huge.h", "huge", rows, "uint16")
+    assert run.predictions.tolist() == [4 + 8, 2 + 6]
+    assert run.flash_bytes >= 40_000
+
+
+def test_rows_beyond_one_build_run_in_batches(require_target: Require) -> None:
+    """More rows than fit the ATmega328P's flash beside the harness: several builds."""
+    require_target("atmega328p")
+    rng = np.random.default_rng(0)
+    rows = rng.integers(-32768, 32767, size=(700, 3)).astype(np.int16)  # 4,200 bytes
+    run = run_on_target("atmega328p", DATA / "qint.h", "qint", rows, "int16")
+    np.testing.assert_array_equal(run.predictions, qint_reference(rows))
+    # The same rows cost the same in a batch as alone.
+    alone = run_on_target("atmega328p", DATA / "qint.h", "qint", rows[:20], "int16")
+    np.testing.assert_array_equal(run.counts[:20], alone.counts)
+    assert len(run.counts) == 700 and 80 <= run.counts.min() <= run.counts.max() <= 95
