@@ -5,17 +5,15 @@ Every number, type and name is decided here; the template only loops and prints.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import jinja2
 import numpy as np
 
+from codegen.backends.c_text import comment_text, table_rows
+from codegen.backends.render import render
 from codegen.ir.interpret_mlp import model_op_counts
 from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, MLP, N_BOUNDARIES, DenseLayer
 from codegen.ir.validate_mlp import validate_mlp
 from codegen.settings import Settings
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 C_TYPES = {
     "float32": "float",
     "int8": "int8_t",
@@ -32,15 +30,7 @@ def mlp_header(ir: MLP, settings: Settings, model_hash: int) -> str:
     validate_mlp(ir)
     if not ir.is_quantized:
         raise ValueError("mlp_header prints integer MLPs; quantize the float IR first")
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    return environment.get_template("mlp.h.j2").render(**_context(ir, settings, model_hash))
+    return render("mlp.h.j2", _context(ir, settings, model_hash))
 
 
 def mlp_report(ir: MLP) -> dict:
@@ -135,13 +125,7 @@ def _layer(index: int, layer: DenseLayer) -> dict:
 
 
 def _rows(values: np.ndarray, per_line: int) -> list[str]:
-    """C initialiser lines; INT32_MIN spelled so that no literal overflows int."""
-    items = [_literal(int(v)) for v in np.asarray(values).reshape(-1)] or ["0"]
-    return [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
-
-
-def _literal(value: int) -> str:
-    return "(-2147483647 - 1)" if value == -(2**31) else str(value)
+    return table_rows((int(v) for v in np.asarray(values).reshape(-1)), per_line)
 
 
 def _description(ir: MLP) -> list[str]:
@@ -154,13 +138,13 @@ def _description(ir: MLP) -> list[str]:
         labels = ", ".join(f"{index}: {_escape(repr(label))}" for index, label in enumerate(ir.classes))
         lines.append(f"Classes (predict returns the index): {labels}")
     else:
-        lines.append(f"predict returns the regression output in fixed point, {ir.output_format.frac_bits} fraction bits.")
+        lines.append(
+            f"predict returns the regression output in fixed point, {ir.output_format.frac_bits} fraction bits."
+        )
     if ir.input.feature_names:
         lines.append("Features: " + ", ".join(_escape(name) for name in ir.input.feature_names))
     return lines
 
 
 def _escape(text: str) -> str:
-    """Text safe inside a C block comment: printable ASCII, no comment delimiters."""
-    safe = "".join(c if 32 <= ord(c) < 127 else f"\\u{ord(c):04x}" for c in str(text))
-    return safe.replace("*/", "* /").replace("/*", "/ *").replace("??", "?\\?")
+    return comment_text(text)
