@@ -141,7 +141,7 @@ def _ifelse_context(ir: TreeEnsemble, name: str) -> dict:
         conditions.append(f"if ({upper}_NODE({test})) {{")
     leaf_lines = [_ifelse_leaf(ir, name, leaf) for leaf in range(ir.n_leaves)]
     trees = [_nested_branches(ir, tree, conditions, leaf_lines) for tree in range(ir.n_trees)]
-    return {"tests": sorted(tests), "trees": trees}
+    return {"tests": sorted(tests), "trees": trees, "n_nodes": ir.n_nodes}
 
 
 def _ifelse_leaf(ir: TreeEnsemble, name: str, leaf: int) -> str:

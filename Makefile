@@ -1,0 +1,50 @@
+# mcugen: `make demo` and `make test` bootstrap everything they need on a fresh machine:
+# a virtualenv in .venv with the package and its dev extras, and Debian's cross toolchains
+# and simulators (installed with apt-get when missing; needs root or sudo).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_PACKAGES := gcc g++ make gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 \
+                gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm pkg-config
+TOOLS := cc avr-gcc simavr arm-none-eabi-gcc qemu-system-arm
+
+.PHONY: demo test bench lint toolchains venv clean
+
+demo: venv toolchains
+	$(PY) examples/demo.py
+
+test: venv toolchains
+	$(PY) -m pytest -q
+
+bench: venv toolchains
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	$(PY) benchmarks/convert_scale.py
+	$(PY) benchmarks/peers.py
+
+lint: venv
+	$(VENV)/bin/ruff check codegen tests benchmarks examples
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev,skops]'
+	touch $(STAMP)
+
+# apt-get only when a tool or library is missing, so a ready machine needs no root.
+toolchains:
+	@missing=""; \
+	for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	test -f /usr/include/simavr/sim_avr.h || missing="$$missing libsimavr-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing toolchains (missing:$$missing)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache demo-out
