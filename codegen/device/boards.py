@@ -18,6 +18,7 @@ class Board:
     pio_board: str  # PlatformIO's board id
     platform: str  # PlatformIO's development platform
     framework: str
+    target: str  # codegen.settings.TARGETS entry the model is converted for
     chip: str  # chip family
     counter: str  # what a reported "cycle" is
     f_cpu: int  # Hz, as PlatformIO's board manifest sets F_CPU
@@ -39,20 +40,20 @@ BOARDS: dict[str, Board] = {
     b.key: b
     for b in (
         Board(
-            "uno", "uno", "atmelavr", "arduino", "avr (ATmega328P)", "Timer1 cycles",
+            "uno", "uno", "atmelavr", "arduino", "avr", "avr (ATmega328P)", "Timer1 cycles",
             16_000_000, 32_256, 2_048, 115200, SERIAL_BAUD,
             cflags=("-mmcu=atmega328p", "-DF_CPU=16000000L", "-DARDUINO_AVR_UNO", *_AVR_DEFINES),
             cross_compiler="avr-gcc",
         ),
         Board(
-            "megaatmega2560", "megaatmega2560", "atmelavr", "arduino", "avr (ATmega2560)",
+            "megaatmega2560", "megaatmega2560", "atmelavr", "arduino", "avr", "avr (ATmega2560)",
             "Timer1 cycles", 16_000_000, 253_952, 8_192, 115200, SERIAL_BAUD,
             cflags=("-mmcu=atmega2560", "-DF_CPU=16000000L", "-DARDUINO_AVR_MEGA2560",
                     *_AVR_DEFINES),
             cross_compiler="avr-gcc",
         ),
         Board(
-            "nucleo_f401re", "nucleo_f401re", "ststm32", "arduino", "cortex-m4 (STM32F401RE)",
+            "nucleo_f401re", "nucleo_f401re", "ststm32", "arduino", "cortex-m4", "cortex-m4 (STM32F401RE)",
             "DWT CYCCNT cycles", 84_000_000, 524_288, 98_304, None, SERIAL_BAUD,
             upload_protocol="stlink",
             cflags=("-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard",
@@ -62,7 +63,7 @@ BOARDS: dict[str, Board] = {
             cross_compiler="arm-none-eabi-gcc",
         ),
         Board(
-            "nucleo_l432kc", "nucleo_l432kc", "ststm32", "arduino", "cortex-m4 (STM32L432KC)",
+            "nucleo_l432kc", "nucleo_l432kc", "ststm32", "arduino", "cortex-m4", "cortex-m4 (STM32L432KC)",
             "DWT CYCCNT cycles", 80_000_000, 262_144, 65_536, None, SERIAL_BAUD,
             upload_protocol="stlink",
             cflags=("-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard",
@@ -72,14 +73,14 @@ BOARDS: dict[str, Board] = {
             cross_compiler="arm-none-eabi-gcc",
         ),
         Board(
-            "esp32dev", "esp32dev", "espressif32", "arduino", "xtensa lx6 (ESP32)",
+            "esp32dev", "esp32dev", "espressif32", "arduino", "esp32", "xtensa lx6 (ESP32)",
             "CCOUNT cycles", 240_000_000, 4_194_304, 327_680, 921600, SERIAL_BAUD,
             cflags=("-DF_CPU=240000000L", "-DARDUINO_ESP32_DEV", "-DARDUINO_ARCH_ESP32",
                     "-DESP32", "-DARDUINO=10808", "-DPLATFORMIO=60118"),
         ),
         Board(
             # raspberrypi's Arduino core for the Pico is Arduino-mbed (ARDUINO_ARCH_MBED_RP2040).
-            "rpipico", "pico", "raspberrypi", "arduino", "cortex-m0+ (RP2040)",
+            "rpipico", "pico", "raspberrypi", "arduino", "cortex-m0", "cortex-m0+ (RP2040)",
             "TIMERAWL microseconds (M0+ has no cycle counter)", 133_000_000, 2_097_152,
             270_336, None, SERIAL_BAUD,
             cflags=("-mcpu=cortex-m0plus", "-mthumb", "-DF_CPU=133000000L",

@@ -112,8 +112,8 @@ def device_verify(
         cycles=cycles,
         agree_interpreter=int(good.sum()),
         mismatches=tuple(int(i) for i in np.flatnonzero(~good)[:MAX_MISMATCHES_KEPT]),
-        agree_sklearn=None if sklearn_predictions is None else int(_matches(values, sklearn_predictions, tolerance).sum()),
-        accuracy=None if labels is None else float(_matches(values, labels, tolerance).mean()) if len(rows) else 0.0,
+        agree_sklearn=_agreeing(values, sklearn_predictions, tolerance),
+        accuracy=None if labels is None else (_agreeing(values, labels, tolerance) or 0) / max(len(rows), 1),
         scores_checked=check_scores,
         recoveries=session.recoveries,
     )
@@ -165,8 +165,11 @@ def _run_rows(
     return predictions, cycles, scores
 
 
-def _matches(values: np.ndarray, reference: np.ndarray, tolerance: float) -> np.ndarray:
+def _agreeing(values: np.ndarray, reference: np.ndarray | None, tolerance: float) -> int | None:
+    """How many rows match `reference` (floats: within `tolerance`); None without one."""
+    if reference is None:
+        return None
     values, reference = np.asarray(values), np.asarray(reference)
     if values.dtype.kind == "f" or reference.dtype.kind == "f":
-        return np.abs(values.astype(np.float64) - reference.astype(np.float64)) <= tolerance
-    return values == reference
+        return int((np.abs(values.astype(np.float64) - reference.astype(np.float64)) <= tolerance).sum())
+    return int((values == reference).sum())
