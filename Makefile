@@ -31,7 +31,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev,skops]'
+	$(VENV)/bin/pip install -q -e '.[dev,skops,device]'
 	touch $(STAMP)
 
 # apt-get only when a tool or library is missing, so a ready machine needs no root.

@@ -148,12 +148,8 @@ def verify_command(model, data, labels, target, samples, name, layout, input_typ
 
 
 def _register_device_commands() -> None:
-    try:
-        from codegen.device import commands
-    except ModuleNotFoundError as error:  # TODO(lead): remove once device commands land
-        if error.name != "codegen.device.commands":
-            raise
-        return
+    from codegen.device import commands
+
     for command in commands.COMMANDS:
         main.add_command(command)
 
