@@ -80,7 +80,7 @@ def main():
 
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder to write <name>.h and <name>.json into.")
 @conversion_options
 @click.option("--target", type=click.Choice(TARGETS), default="host", show_default=True,

@@ -50,9 +50,11 @@ def _run_simulated(model: ConvertedModel, X: np.ndarray, target: str):
         header.write_text(model.header_text)
         run = run_on_target(target, header, model.name, X, model.input_dtype, with_scores=True)
     counts = run.counts.astype(np.int64)
+    if not len(counts):
+        counts = np.zeros(1, dtype=np.int64)
     cost = {
-        f"{run.counter}_per_inference": {"min": int(counts.min(initial=0)), "mean": float(np.mean(counts)) if len(counts) else 0.0,
-                                         "max": int(counts.max(initial=0))},
+        f"{run.counter}_per_inference": {"min": int(counts.min()), "mean": float(np.mean(counts)),
+                                         "max": int(counts.max())},
         "flash_bytes": int(run.flash_bytes),
         "ram_bytes": int(run.ram_bytes),
     }
@@ -102,11 +104,13 @@ def format_result(result: dict) -> str:
     for counter in ("cycles", "instructions"):
         stats = result.get(f"{counter}_per_inference")
         if stats:
-            rows.append((f"{counter} per inference", f"min {stats['min']:,}  mean {stats['mean']:,.1f}  max {stats['max']:,}"))
+            rows.append((f"{counter} per inference",
+                         f"min {stats['min']:,}  mean {stats['mean']:,.1f}  max {stats['max']:,}"))
     if "flash_bytes" in result:
         rows.append(("model flash / RAM", f"{result['flash_bytes']:,} B / {result['ram_bytes']:,} B"))
     ops = ", ".join(f"{op} {count:,.1f}" for op, count in result["ops"].items())
     rows.append(("operations per inference", ops))
-    rows.append(("energy per inference", f"{result['energy_pj']:,.1f} pJ (float32 model: {result['float_energy_pj']:,.1f} pJ)"))
+    rows.append(("energy per inference",
+                 f"{result['energy_pj']:,.1f} pJ (float32 model: {result['float_energy_pj']:,.1f} pJ)"))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)

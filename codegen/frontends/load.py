@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import warnings
 from pathlib import Path
 
@@ -26,12 +25,10 @@ def load_model(path: str | Path, warn=None):
         raise UserError(f"unknown model file type {suffix!r}; save the model as .joblib, .pkl or .skops")
     (warn or (lambda message: warnings.warn(message, stacklevel=2)))(PICKLE_WARNING.format(path=path))
     try:
-        if suffix == ".joblib":
-            import joblib
+        # joblib reads plain pickles too, and people often save with joblib.dump("model.pkl")
+        import joblib
 
-            return joblib.load(path)
-        with path.open("rb") as handle:
-            return pickle.load(handle)
+        return joblib.load(path)
     except Exception as error:  # a corrupt file can raise almost anything
         raise UserError(f"cannot read {path}: {type(error).__name__}: {error}; re-save the model") from None
 
