@@ -1,11 +1,12 @@
 """TreeEnsemble integer IR -> template context -> C header (layouts `ifelse` and `table`).
 
 Every number, type and name is decided here; the templates only loop and print.
+
+Code shapes: a single classification tree returns its leaf's class ("direct"); a model with
+one score keeps it in a local variable ("single"); otherwise scores live in an array ("multi").
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 
@@ -19,13 +20,13 @@ from codegen.settings import Settings
 
 INPUT_CTYPES = {"float32": "float", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
                 "uint8": "uint8_t", "uint16": "uint16_t"}
-TABLE_NODE_OVERHEAD_BYTES = 64  # the walking loop itself, roughly, per target
+TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
     context = _common_context(ir, settings, model_hash, version)
     if layout == "ifelse":
-        context.update(_ifelse_context(ir, settings.name))
+        context.update(_ifelse_context(ir, settings))
         return render("tree_ifelse.h.j2", context)
     context.update(_table_context(ir, settings.name))
     return render("tree_table.h.j2", context)
@@ -36,25 +37,20 @@ def choose_layout(ir: TreeEnsemble, settings: Settings) -> str:
     tables or crowd the target's flash."""
     if settings.layout != "auto":
         return settings.layout
-    if ir.n_nodes == 0:
-        return "ifelse"
     target = profile(settings.target)
     ifelse_bytes = ir.n_nodes * target.ifelse_node_bytes
-    table_bytes = estimate_table_bytes(ir)
     fits = ifelse_bytes <= target.flash_bytes // 2
-    return "ifelse" if fits and ifelse_bytes <= 4 * table_bytes else "table"
+    return "ifelse" if fits and ifelse_bytes <= 4 * estimate_table_bytes(ir) else "table"
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:
-    index_bytes = _bytes_of(c_text.unsigned_type(ir.n_nodes + ir.n_leaves))
-    feature_bytes = _bytes_of(_feature_ctype(ir))
-    threshold_bytes = INPUT_BITS[ir.input.dtype] // 8
-    per_node = feature_bytes + threshold_bytes + 2 * index_bytes
-    return ir.n_nodes * per_node + ir.leaf_values.size * leaf_bytes(ir) + TABLE_NODE_OVERHEAD_BYTES
+    return TABLE_CODE_BYTES + sum(t["size"] * t["bits"] // 8 for t in _table_context(ir, "m")["tables"])
 
 
-def _bytes_of(ctype: str) -> int:
-    return int(re.search(r"\d+", ctype).group()) // 8
+def code_shape(ir: TreeEnsemble) -> str:
+    if ir.returns_leaf_class:
+        return "direct"
+    return "single" if ir.n_outputs == 1 else "multi"
 
 
 def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, version: str) -> dict:
@@ -67,7 +63,6 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "version": version,
         "estimator": ir.estimator or "tree ensemble",
         "summary": _summary(ir),
-        "needs_memcpy": ir.input.is_float,
         "n_features": ir.input.n_features,
         "n_outputs": ir.n_outputs,
         "n_classes": len(ir.classes) if ir.is_classifier else 0,
@@ -85,7 +80,8 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "class_vote": ir.class_vote,
         "base": [c_text.int_literal(b) for b in ir.base_score],
         "post": ir.post,
-        "leaf_table": _leaf_table(ir, name),
+        "shape": code_shape(ir),
+        "n_nodes": ir.n_nodes,
     }
 
 
@@ -104,62 +100,57 @@ def _summary(ir: TreeEnsemble) -> list[str]:
     return lines
 
 
-def _leaf_table(ir: TreeEnsemble, name: str) -> dict:
-    bits = 8 * leaf_bytes(ir)
-    ctype = f"uint{bits}_t" if ir.leaf_encoding == "class" else f"int{bits}_t"
-    values = ir.leaf_values.ravel()
-    return {"name": f"{name}_leaves", "ctype": ctype, "bits": bits, "size": max(values.size, 1),
-            "rows": c_text.table_rows(values, per_line=max(ir.n_outputs, 16))}
-
-
 # ---- if-else layout -------------------------------------------------------------------------
 
-def _float_test(name: str, feature: int, key: int, missing_left: bool) -> tuple[str, str]:
-    """The C test for `x[feature] <= t` (t given as its key) with NaN routed as sklearn does,
-    on the raw bits: no key computation at run time."""
-    bits = f"{name}_bits(x, {feature})"
-    if key >= 0:
-        kind = "pos_nanleft" if missing_left else "pos_nanright"
-        literal = f"0x{key:08X}u" if missing_left else c_text.int_literal(key)
-    else:
-        kind = "neg_nanleft" if missing_left else "neg_nanright"
-        literal = f"0x{SIGN_BIT - key:08X}u"  # the bits of the negative threshold
-    return kind, f"{name}_le_{kind}({bits}, {literal})"
+def _float_test(name: str, feature: int, key: int, missing_left: bool, half_words: bool) -> tuple[str, str]:
+    """The C test for `x[feature] <= t` (t given as its key) with NaN routed as scikit-learn
+    does, on the raw bits: no key is computed at run time. 8-bit targets compare 16-bit halves."""
+    sign = "pos" if key >= 0 else "neg"
+    side = "nanleft" if missing_left else "nanright"
+    bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+    if half_words:
+        high = str(bits >> 16) if key >= 0 else f"0x{bits >> 16:04X}u"
+        kind = f"{sign}16_{side}"
+        return kind, f"{name}_le16_{sign}_{side}(&x[{feature}], {high}, 0x{bits & 0xFFFF:04X}u)"
+    literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
+    kind = f"{sign}_{side}"
+    return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
 
 
-def _ifelse_context(ir: TreeEnsemble, name: str) -> dict:
-    upper = name.upper()
+def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
+    name, upper = settings.name, settings.name.upper()
+    half_words = profile(settings.target).word_bits == 8
     tests: set[str] = set()
     conditions = []
     for node in range(ir.n_nodes):
         feature, threshold = int(ir.feature[node]), int(ir.threshold[node])
         if ir.input.is_float:
-            kind, test = _float_test(name, feature, threshold, bool(ir.missing_left[node]))
+            kind, test = _float_test(name, feature, threshold, bool(ir.missing_left[node]), half_words)
             tests.add(kind)
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"
         conditions.append(f"if ({upper}_NODE({test})) {{")
-    leaf_lines = [_ifelse_leaf(ir, name, leaf) for leaf in range(ir.n_leaves)]
-    trees = [_nested_branches(ir, tree, conditions, leaf_lines) for tree in range(ir.n_trees)]
-    return {"tests": sorted(tests), "trees": trees, "n_nodes": ir.n_nodes}
+    trees = [_nested_branches(ir, tree, conditions, upper) for tree in range(ir.n_trees)]
+    return {"tests": sorted(tests), "trees": trees}
 
 
-def _ifelse_leaf(ir: TreeEnsemble, name: str, leaf: int) -> str:
-    upper = name.upper()
-    if ir.leaf_encoding == "vector":
-        return f"{name}_add_leaf(acc, {leaf}u);"
-    value = int(ir.leaf_values[leaf, 0])
+def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str) -> str:
+    values = ir.leaf_values[leaf]
+    if ir.returns_leaf_class:
+        return f"return {int(values[0])};"
     if ir.leaf_encoding == "class":
-        return f"++acc[{value}]; {upper}_COUNT_LEAF(1);"
-    return f"acc[@OUTPUT@] += {c_text.int_literal(value)}; {upper}_COUNT_LEAF(1);"
+        return f"++acc[{int(values[0])}]; {upper}_COUNT_LEAF(1);"
+    if ir.leaf_encoding == "scalar":
+        target = "s" if ir.n_outputs == 1 else f"acc[{int(ir.tree_output[tree])}]"
+        return f"{target} += {c_text.int_literal(values[0])}; {upper}_COUNT_LEAF(1);"
+    adds = [f"acc[{k}] += {c_text.int_literal(v)};" for k, v in enumerate(values) if v != 0]
+    return " ".join([*adds, f"{upper}_COUNT_LEAF({len(adds)});"])
 
 
-def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], leaf_lines: list[str]) -> list[str]:
+def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: str) -> list[str]:
     """One tree as indented lines of nested if/else, built without recursion (deep trees)."""
-    root = int(ir.roots[tree])
-    output = str(int(ir.tree_output[tree])) if ir.tree_output is not None else "0"
     lines: list[str] = []
-    stack: list[tuple[int, int] | str] = [(root, 0)]
+    stack: list[tuple[int, int] | str] = [(int(ir.roots[tree]), 0)]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
@@ -168,7 +159,7 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], leaf_li
         child, depth = item
         pad = "    " * depth
         if child < 0:
-            lines.append(pad + leaf_lines[-child - 1].replace("@OUTPUT@", output))
+            lines.append(pad + _ifelse_leaf(ir, -child - 1, tree, upper))
             continue
         lines.append(pad + conditions[child])
         stack.append(pad + "}")
@@ -180,12 +171,6 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], leaf_li
 
 # ---- table layout ---------------------------------------------------------------------------
 
-def _feature_ctype(ir: TreeEnsemble) -> str:
-    # float input packs missing_left into the lowest bit: value = feature * 2 + missing_left
-    top = 2 * ir.input.n_features if ir.input.is_float else ir.input.n_features
-    return c_text.unsigned_type(top)
-
-
 def _table_context(ir: TreeEnsemble, name: str) -> dict:
     n_nodes = ir.n_nodes
     index_ctype = c_text.unsigned_type(n_nodes + ir.n_leaves)
@@ -194,8 +179,8 @@ def _table_context(ir: TreeEnsemble, name: str) -> dict:
         children = children.astype(np.int64)
         return np.where(children < 0, n_nodes + (-children - 1), children)
 
-    feature_ctype = _feature_ctype(ir)
     if ir.input.is_float:
+        # missing_left rides in the lowest bit of the feature number
         features = ir.feature.astype(np.int64) * 2 + ir.missing_left.astype(np.int64)
         threshold_ctype = "int32_t"
         node_test = f"{name}_le_key({name}_bits(x, (unsigned)(f >> 1)), t, f & 1u)"
@@ -203,46 +188,87 @@ def _table_context(ir: TreeEnsemble, name: str) -> dict:
         features = ir.feature.astype(np.int64)
         threshold_ctype = INPUT_CTYPES[ir.input.dtype]
         node_test = "x[f] <= t"
-    tables = [
-        _array(f"{name}_feature", feature_ctype, features),
-        _array(f"{name}_threshold", threshold_ctype, ir.threshold),
+    feature_ctype = c_text.unsigned_type(int(features.max(initial=0)))
+    tables = [_array(f"{name}_feature", feature_ctype, features)]
+    threshold_tables, threshold_read = _threshold_tables(ir, name, threshold_ctype)
+    tables += threshold_tables
+    tables += [
         _array(f"{name}_left", index_ctype, child_index(ir.left)),
         _array(f"{name}_right", index_ctype, child_index(ir.right)),
         _array(f"{name}_roots", index_ctype, child_index(ir.roots)),
     ]
-    leaf_table = _leaf_table(ir, name)
-    tables.append(leaf_table)
-    if ir.leaf_encoding == "scalar" and ir.n_outputs > 1:
-        tables.append(_array(f"{name}_tree_output", "uint8_t", ir.tree_output))
+    leaf_tables, leaf_action = _table_leaves(ir, name)
     return {
         "tests": ["key"] if ir.input.is_float else [],
-        "tables": tables,
-        "n_nodes": n_nodes,
+        "tables": tables + leaf_tables,
         "n_trees": ir.n_trees,
         "index_ctype": index_ctype,
         "index_bits": _bits(index_ctype),
         "feature_ctype": feature_ctype,
         "feature_bits": _bits(feature_ctype),
         "threshold_ctype": threshold_ctype,
-        "threshold_bits": _bits(threshold_ctype),
+        "threshold_read": threshold_read,
         "node_test": node_test,
-        "leaf_action": _table_leaf_action(ir, name, leaf_table),
+        "leaf_action": leaf_action,
     }
 
 
-def _table_leaf_action(ir: TreeEnsemble, name: str, leaf_table: dict) -> str:
+def _threshold_tables(ir: TreeEnsemble, name: str, ctype: str) -> tuple[list[dict], str]:
+    """Thresholds inline per node, or (when it is smaller) an index into the distinct ones."""
+    upper, bits = name.upper(), _bits(ctype)
+    distinct, index = np.unique(ir.threshold, return_inverse=True)
+    index_ctype = c_text.unsigned_type(max(len(distinct) - 1, 0))
+    shared_bytes = len(distinct) * bits // 8 + ir.n_nodes * _bits(index_ctype) // 8
+    if shared_bytes < ir.n_nodes * bits // 8:
+        tables = [_array(f"{name}_threshold_value", ctype, distinct), _array(f"{name}_threshold", index_ctype, index)]
+        position = f"{upper}_READ_{_bits(index_ctype)}(&{name}_threshold[n])"
+        return tables, f"({ctype}){upper}_READ_{bits}(&{name}_threshold_value[{position}])"
+    return [_array(f"{name}_threshold", ctype, ir.threshold)], f"({ctype}){upper}_READ_{bits}(&{name}_threshold[n])"
+
+
+def _table_leaves(ir: TreeEnsemble, name: str) -> tuple[list[dict], list[str]]:
     upper = name.upper()
-    value = f"({leaf_table['ctype']}){upper}_READ_{leaf_table['bits']}(&{leaf_table['name']}[leaf])"
-    if ir.leaf_encoding == "vector":
-        return f"{name}_add_leaf(acc, leaf);"
+    value_bits = 8 * leaf_bytes(ir)
     if ir.leaf_encoding == "class":
-        return f"++acc[{value}]; {upper}_COUNT_LEAF(1);"
-    output = f"{upper}_READ_8(&{name}_tree_output[tree])" if ir.n_outputs > 1 else "0"
-    return f"acc[{output}] += (int32_t){value}; {upper}_COUNT_LEAF(1);"
+        table = _array(f"{name}_leaf_class", f"uint{value_bits}_t", ir.leaf_values[:, 0])
+        read = f"{upper}_READ_{value_bits}(&{name}_leaf_class[leaf])"
+        if ir.returns_leaf_class:
+            return [table], [f"return (int32_t){read};"]
+        return [table], [f"++acc[{read}]; {upper}_COUNT_LEAF(1);"]
+    value_ctype = f"int{value_bits}_t"
+    if ir.leaf_encoding == "scalar":
+        table = _array(f"{name}_leaf_value", value_ctype, ir.leaf_values[:, 0])
+        value = f"(int32_t)({value_ctype}){upper}_READ_{value_bits}(&{name}_leaf_value[leaf])"
+        if ir.n_outputs == 1:
+            return [table], [f"s += {value}; {upper}_COUNT_LEAF(1);"]
+        outputs = _array(f"{name}_tree_output", "uint8_t", ir.tree_output)
+        return [table, outputs], [f"acc[{upper}_READ_8(&{name}_tree_output[tree])] += {value}; {upper}_COUNT_LEAF(1);"]
+    # sparse: each leaf's non-zero entries, stored one after another
+    leaf_of_entry, output_of_entry = np.nonzero(ir.leaf_values)
+    starts = np.searchsorted(leaf_of_entry, np.arange(ir.n_leaves + 1))
+    start_ctype = c_text.unsigned_type(len(leaf_of_entry))
+    start_bits = _bits(start_ctype)
+    tables = [
+        _array(f"{name}_leaf_start", start_ctype, starts),
+        _array(f"{name}_entry_output", "uint8_t", output_of_entry),
+        _array(f"{name}_entry_value", value_ctype, ir.leaf_values[leaf_of_entry, output_of_entry]),
+    ]
+    action = [
+        "{",
+        f"    unsigned e = {upper}_READ_{start_bits}(&{name}_leaf_start[leaf]);",
+        f"    unsigned end = {upper}_READ_{start_bits}(&{name}_leaf_start[leaf + 1u]);",
+        f"    {upper}_COUNT_LEAF(end - e);",
+        "    for (; e < end; ++e) {",
+        f"        acc[{upper}_READ_8(&{name}_entry_output[e])] += "
+        f"(int32_t)({value_ctype}){upper}_READ_{value_bits}(&{name}_entry_value[e]);",
+        "    }",
+        "}",
+    ]
+    return tables, action
 
 
 def _bits(ctype: str) -> int:
-    return 8 * _bytes_of(ctype)
+    return int("".join(ch for ch in ctype if ch.isdigit()))
 
 
 def _array(name: str, ctype: str, values) -> dict:

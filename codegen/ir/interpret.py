@@ -48,15 +48,15 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray) -> Interpretation:
             child[at_node] = np.where(go_left, ir.left[node], ir.right[node])
             visits += at_node
         leaf = -child - 1
-        if ir.leaf_encoding == "vector":
+        if ir.leaf_encoding in ("dense", "sparse"):
             scores = scores + ir.leaf_values[leaf]
-            touched += ir.n_outputs
+            touched += ir.n_outputs if ir.leaf_encoding == "dense" else np.count_nonzero(ir.leaf_values[leaf], axis=1)
         elif ir.leaf_encoding == "scalar":
             scores[:, ir.tree_output[tree]] += ir.leaf_values[leaf, 0]
             touched += 1
         else:
             votes[rows, ir.leaf_values[leaf, 0]] += 1
-            touched += 1
+            touched += 0 if ir.returns_leaf_class else 1
     if ir.leaf_encoding == "class":
         scores = scores + votes * ir.class_vote
         predictions = np.argmax(votes, axis=1).astype(np.int64)
@@ -98,6 +98,8 @@ def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray) -> dic
     input_bits = INPUT_BITS[ir.input.dtype]
     accumulator_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
     argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, POST_IDENTITY: 0}.get(ir.post, 1)
+    if ir.returns_leaf_class:
+        argmax_compares = 0
     counts = {name: np.zeros_like(visits) for name in opcount.OP_CLASSES}
     counts[COMPARE_CLASS[input_bits]] += visits
     counts[COMPARE_CLASS[accumulator_bits]] += argmax_compares

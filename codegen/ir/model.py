@@ -25,7 +25,7 @@ POST_POSITIVE = "positive"  # one score; class 1 when score > 0 (HistGradientBoo
 POST_NONNEGATIVE = "nonnegative"  # one score; class 1 when score >= 0 (GradientBoosting)
 POST_IDENTITY = "identity"  # regression: the score itself, in fixed point
 POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY)
-LEAF_ENCODINGS = ("vector", "scalar", "class")
+LEAF_ENCODINGS = ("dense", "sparse", "scalar", "class")
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,12 @@ class TreeEnsemble:
     leaf_format: QFormat | None = None  # set by lowering
     error_bound: float = 0.0  # proven max |integer score / 2**frac_bits - float score|
     # How a leaf adds to the scores (set by passes/encode_leaves):
-    #   "vector": leaf_values[l] is added to all scores;
+    #   "dense":  leaf_values[l] is added to all scores (the float IR, before encoding);
+    #   "sparse": the non-zero entries of leaf_values[l] are added to their scores;
     #   "scalar": leaf_values[l, 0] is added to score tree_output[tree];
-    #   "class":  leaf_values[l, 0] is a class index whose score gains class_vote.
-    leaf_encoding: str = "vector"
+    #   "class":  leaf_values[l, 0] is a class index whose vote count goes up by one; score =
+    #             votes * class_vote. A single tree returns its class directly.
+    leaf_encoding: str = "dense"
     tree_output: np.ndarray | None = None  # int32 (n_trees,), for "scalar"
     class_vote: int = 0  # for "class"
     estimator: str = ""  # scikit-learn class name, for reports
@@ -122,6 +124,11 @@ class TreeEnsemble:
     @property
     def is_lowered(self) -> bool:
         return self.leaf_format is not None
+
+    @property
+    def returns_leaf_class(self) -> bool:
+        """A single classification tree: predict returns the leaf's class, no votes."""
+        return self.leaf_encoding == "class" and self.n_trees == 1
 
     @property
     def is_classifier(self) -> bool:

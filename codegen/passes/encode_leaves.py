@@ -6,7 +6,9 @@
   and the C counts votes. For a single impure tree the scores become votes for the predicted
   class instead of the leaf's probabilities; predictions are unchanged.
 - "scalar": each tree adds to one score only (boosting, regression): a leaf is one number.
-- "vector": anything else: a leaf is a row of scores.
+  Binary soft voting (two scores s0, s1, class 1 when s1 > s0) becomes one margin score
+  s1 - s0 with class 1 when it is > 0: one add per tree instead of two.
+- "sparse": anything else: a leaf adds its non-zero entries to their scores.
 Runs after quantize_leaves (values are integers) and before compact_leaves.
 """
 
@@ -14,22 +16,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.ir.model import POST_ARGMAX, TreeEnsemble
+from codegen.ir.model import POST_ARGMAX, POST_POSITIVE, TreeEnsemble
 from codegen.passes.quantize_leaves import leaf_owner
 
 
 def encode_leaves(ir: TreeEnsemble, float_leaves: np.ndarray) -> TreeEnsemble:
     """`float_leaves`: the leaf values before quantisation (for a single tree's argmax)."""
     values = ir.leaf_values
-    if ir.post == POST_ARGMAX:
+    if ir.post == POST_ARGMAX and not ir.base_score.any():
         nonzero = values != 0
-        one_hot = nonzero.sum(axis=1) == 1
         votes = np.unique(values[nonzero])
-        if one_hot.all() and len(votes) == 1 and votes[0] > 0 and not ir.base_score.any():
+        if (nonzero.sum(axis=1) == 1).all() and len(votes) == 1 and votes[0] > 0:
             return _as_classes(ir, np.argmax(nonzero, axis=1), int(votes[0]))
-        if ir.n_trees == 1 and not ir.base_score.any():
-            vote = int(values.max(initial=1)) or 1
-            return _as_classes(ir, np.argmax(float_leaves, axis=1), vote)
+        if ir.n_trees == 1:
+            return _as_classes(ir, np.argmax(float_leaves, axis=1), int(values.max(initial=1)) or 1)
+        if ir.n_outputs == 2 and (values >= 0).all():  # then |s1 - s0| <= max(s1, s0): no overflow
+            margin = (values[:, 1] - values[:, 0]).reshape(-1, 1)
+            return ir.with_(leaf_encoding="scalar", leaf_values=margin, base_score=np.zeros(1, dtype=np.int64),
+                            tree_output=np.zeros(ir.n_trees, dtype=np.int32), post=POST_POSITIVE,
+                            error_bound=2 * ir.error_bound)
     owner = leaf_owner(ir)
     touched = np.zeros((ir.n_trees, ir.n_outputs), dtype=bool)
     reached = owner >= 0
@@ -38,12 +43,8 @@ def encode_leaves(ir: TreeEnsemble, float_leaves: np.ndarray) -> TreeEnsemble:
         column = np.argmax(touched, axis=1).astype(np.int32)
         scalars = values[np.arange(ir.n_leaves), column[np.maximum(owner, 0)]]
         return ir.with_(leaf_encoding="scalar", leaf_values=scalars.reshape(-1, 1), tree_output=column)
-    return ir
+    return ir.with_(leaf_encoding="sparse")
 
 
 def _as_classes(ir: TreeEnsemble, classes: np.ndarray, vote: int) -> TreeEnsemble:
-    return ir.with_(
-        leaf_encoding="class",
-        leaf_values=classes.astype(np.int64).reshape(-1, 1),
-        class_vote=vote,
-    )
+    return ir.with_(leaf_encoding="class", leaf_values=classes.astype(np.int64).reshape(-1, 1), class_vote=vote)
