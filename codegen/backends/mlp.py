@@ -41,6 +41,8 @@ def mlp_report(ir: MLP) -> dict:
     layer_bytes = [_layer_bytes(layer) for layer in ir.layers]
     return {
         "estimator": ir.estimator,
+        "n_features": ir.n_features,
+        "n_outputs": ir.n_outputs,
         "layers": [
             {
                 "n_in": layer.n_in,
