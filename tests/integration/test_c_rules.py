@@ -294,6 +294,7 @@ HOSTILE_LABELS = np.array(["a*/zzb", 'q"xuote', "new\nxline", "\u00fcn\u00efx"])
 HOSTILE_FRAGMENTS = ("zzb", "xuote", "xline", "\u00fcn")
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_hostile_class_labels_and_feature_names(tmp_path, layout):
     gcc = require_tool("gcc", GCC_INSTALL)
