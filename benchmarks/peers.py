@@ -1,0 +1,378 @@
+"""mcugen against other code generators on the ATmega2560 simulator (simavr, avr-gcc -Os).
+
+For each model (a list of ModelSpec below) and each tool that handles its kind (the TOOLS
+list in benchmarks/peer_tools.py), the tool's code is generated at run time, wrapped in an
+adapter header with the harness API, and run through codegen.harness.targets.run_on_target on
+every test row. Reported per (model, tool): fidelity (the C's predictions against sklearn's
+`predict` on the same float32 rows), cycles per inference (exact Timer1 counts), and the
+model's own flash and static RAM (the firmware minus the same firmware with a null model).
+Then: mcugen's best (of its layouts) against the best other tool.
+
+    python benchmarks/peers.py [--models rf10-digits,dt-digits] [--json out.json] [--jobs 2]
+
+Benchmarks print figures; nothing here asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+if importlib.util.find_spec("codegen") is None:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sklearn  # noqa: E402
+from peer_tools import TOOLS, PeerCode, Tool  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+import codegen  # noqa: E402
+from codegen.errors import UserError  # noqa: E402
+from codegen.harness import toolchains  # noqa: E402
+from codegen.harness.glue import INPUT_DTYPES  # noqa: E402
+from codegen.harness.targets import TargetRun, run_on_target  # noqa: E402
+
+TARGET = "atmega2560"
+SEED = 0
+# avr-gcc rejects an array of 32,768 bytes or more (its ptrdiff_t is 16 bits).
+MAX_ROW_TABLE_BYTES = 32_767
+# The ratios are also given against the other tools that agree with sklearn this often.
+FAITHFUL = 0.99
+
+
+# ---- the models ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str
+    title: str
+    kind: str  # "trees" or "mlp": which tools apply
+    load: Callable[[], tuple[np.ndarray, np.ndarray]]
+    make: Callable[[], object]  # an unfitted estimator
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_digits(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_breast_cancer(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("rf10-digits", "RandomForestClassifier(n_estimators=10, max_depth=8) on digits", "trees",
+              _digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=SEED)),
+    ModelSpec("dt-digits", "DecisionTreeClassifier(max_depth=10) on digits", "trees",
+              _digits, lambda: DecisionTreeClassifier(max_depth=10, random_state=SEED)),
+    ModelSpec("rf20-cancer", "RandomForestClassifier(n_estimators=20, max_depth=6) on breast_cancer", "trees",
+              _breast_cancer, lambda: RandomForestClassifier(n_estimators=20, max_depth=6, random_state=SEED)),
+    ModelSpec("mlp-digits", "MLPClassifier(hidden_layer_sizes=(32,)) on digits (64-32-10)", "mlp",
+              _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED)),
+)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    spec: ModelSpec
+    estimator: object
+    X_train: np.ndarray
+    X_test: np.ndarray
+    expected: np.ndarray  # sklearn's predict on X_test
+
+
+def fit(spec: ModelSpec) -> Fitted:
+    """Every other row: X[::2] trains, X[1::2] tests."""
+    X, y = spec.load()
+    estimator = spec.make().fit(X[::2], y[::2])
+    return Fitted(spec, estimator, X[::2], X[1::2], estimator.predict(X[1::2]))
+
+
+# ---- one (model, tool) measurement ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    model: str
+    tool: str
+    version: str
+    is_mcugen: bool
+    fidelity: float | None = None  # fraction of test rows where the C agrees with sklearn
+    cycles_mean: float | None = None
+    cycles_min: int | None = None
+    cycles_max: int | None = None
+    flash_bytes: int | None = None
+    ram_bytes: int | None = None
+    rows: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def c_name(tool: Tool) -> str:
+    """A C identifier for the adapter of `tool`: m_emlearn_inline, m_mcugen_table, ..."""
+    words = f"{tool.package} {tool.variant}".lower().replace("-", " ").split()
+    return "m_" + "_".join(words)
+
+
+def fidelity(predictions: np.ndarray, fitted: Fitted) -> float:
+    """Class indices from the C against sklearn's labels; an index out of range is a miss."""
+    classes = np.asarray(fitted.estimator.classes_)
+    valid = (predictions >= 0) & (predictions < len(classes))
+    labels = classes[np.where(valid, predictions, 0)]
+    return float(np.mean(valid & (labels == fitted.expected)))
+
+
+def one_line(exc: BaseException) -> str:
+    """The reason a tool failed, on one line: a UserError's message, or the first line of the
+    compiler's error, or the exception's first line."""
+    if isinstance(exc, toolchains.CompileError):
+        errors = [line.strip() for line in exc.stderr.splitlines() if "error" in line]
+        first = errors[0] if errors else str(exc).splitlines()[0]
+        return "does not compile: " + re.sub(r"^/\S*/", "", first)  # no temporary folder names
+    if isinstance(exc, UserError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def without_mcugen_advice(message: str) -> str:
+    """The harness's size errors end with advice for mcugen users (`; use --layout table ...`)."""
+    return message.split("; use --layout")[0]
+
+
+def measure(fitted: Fitted, tool: Tool, work: Path) -> Result:
+    name = c_name(tool)
+    base = dict(model=fitted.spec.key, tool=tool.label, version=tool.version(), is_mcugen=tool.is_mcugen,
+                rows=len(fitted.X_test))
+    started = time.monotonic()
+    try:
+        code = tool.generate(fitted.estimator, name, fitted.X_train)
+    except Exception as exc:  # the peer's own generator gave up: a row, not a crash
+        return Result(**base, error=f"code generation failed: {one_line(exc)}")
+    header = work / fitted.spec.key / name / f"{name}.h"
+    header.parent.mkdir(parents=True)
+    header.write_text(code.header_text)
+    rows = device_rows(fitted.X_test, code.input_dtype)
+    try:
+        run = run_in_chunks(header, name, rows, code)
+    except Exception as exc:  # does not build, fit or run on the chip: reported, not raised
+        reason = one_line(exc) if tool.is_mcugen else without_mcugen_advice(one_line(exc))
+        return Result(**base, error=reason, seconds=time.monotonic() - started)
+    return Result(**base, fidelity=fidelity(run.predictions, fitted), cycles_mean=float(run.counts.mean()),
+                  cycles_min=int(run.counts.min()), cycles_max=int(run.counts.max()),
+                  flash_bytes=run.flash_bytes, ram_bytes=run.ram_bytes, seconds=time.monotonic() - started)
+
+
+def run_in_chunks(header: Path, name: str, rows: np.ndarray, code: PeerCode) -> TargetRun:
+    """run_on_target on at most MAX_ROW_TABLE_BYTES of rows per call: its own batches can
+    fill exactly 32,768 bytes (digits: 128 rows of 256), one more than avr-gcc allows in one
+    array. The model's size does not depend on the rows, so every call measures the same."""
+    per_call = max(1, MAX_ROW_TABLE_BYTES // rows[0].nbytes)
+    runs = [run_on_target(TARGET, header, name, rows[i:i + per_call], code.input_dtype,
+                          extra_cflags=code.extra_cflags) for i in range(0, len(rows), per_call)]
+    return replace(runs[0], predictions=np.concatenate([r.predictions for r in runs]),
+                   counts=np.concatenate([r.counts for r in runs]))
+
+
+def device_rows(X: np.ndarray, input_dtype: str) -> np.ndarray:
+    """The rows as the device passes them. Integer inputs are truncated toward zero, as a C
+    cast from float does (and as emlearn's own float wrapper does for its int16 models)."""
+    dtype = INPUT_DTYPES[input_dtype]
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return np.clip(np.trunc(X), info.min, info.max).astype(dtype)
+    return X.astype(dtype)
+
+
+# ---- running everything --------------------------------------------------------------------
+
+
+def tools_for(spec: ModelSpec) -> list[Tool]:
+    return [tool for tool in TOOLS if spec.kind in tool.kinds]
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_pair(model: Fitted, tool: Tool, work: Path) -> Result:
+    progress(f"[peers] {model.spec.key}: {tool.label} ...")
+    result = measure(model, tool, work)
+    status = "ok" if result.ok else f"failed: {result.error}"
+    progress(f"[peers] {model.spec.key}: {tool.label} {status} ({result.seconds:.1f} s)")
+    return result
+
+
+def run_all(specs: Sequence[ModelSpec], jobs: int) -> list[Result]:
+    fitted = [fit(spec) for spec in specs]
+    pairs = [(model, tool) for model in fitted for tool in tools_for(model.spec)]
+    with tempfile.TemporaryDirectory(prefix="mcugen-peers-") as tmp, \
+            ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(lambda pair: run_pair(*pair, Path(tmp)), pairs))
+
+
+# ---- reporting -----------------------------------------------------------------------------
+
+
+def _fmt_int(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def table(spec: ModelSpec, results: Sequence[Result]) -> str:
+    head = f"{'tool / variant':<24} {'fidelity':>9} {'cycles mean (min-max)':>26} {'flash B':>9} {'RAM B':>7}"
+    lines = [f"== {spec.key}: {spec.title} ({results[0].rows if results else 0} test rows)", head,
+             "-" * len(head)]
+    for r in results:
+        if not r.ok:
+            lines.append(f"{r.tool:<24} FAILED: {r.error}")
+            continue
+        cycles = f"{_fmt_int(r.cycles_mean)} ({r.cycles_min:,}-{r.cycles_max:,})"
+        lines.append(f"{r.tool:<24} {100 * r.fidelity:>8.1f}% {cycles:>26} {_fmt_int(r.flash_bytes):>9} "
+                     f"{_fmt_int(r.ram_bytes):>7}")
+    return "\n".join(lines)
+
+
+def _best(results: Sequence[Result], key: Callable[[Result], float]) -> Result | None:
+    ok = [r for r in results if r.ok]
+    return min(ok, key=key) if ok else None
+
+
+METRICS: dict[str, Callable[[Result], float]] = {
+    "cycles": lambda r: r.cycles_mean,
+    "flash": lambda r: r.flash_bytes,
+}
+
+
+def compare(ours: Sequence[Result], theirs: Sequence[Result], metric: str) -> dict | None:
+    key = METRICS[metric]
+    mine, other = _best(ours, key), _best(theirs, key)
+    if mine is None or other is None:
+        return None
+    return {"ratio": key(mine) / key(other), "mcugen": mine.tool.removeprefix("mcugen "), "mcugen_value": key(mine),
+            "other": other.tool, "other_value": key(other), "other_fidelity": other.fidelity}
+
+
+def ratios(results: Sequence[Result]) -> dict[str, dict | None]:
+    """mcugen's best layout against the best other tool, per metric: `cycles` and `flash`
+    against every other tool, `*_faithful` against those at FAITHFUL fidelity or better."""
+    ours = [r for r in results if r.is_mcugen]
+    theirs = [r for r in results if not r.is_mcugen and r.ok]
+    faithful = [r for r in theirs if r.fidelity >= FAITHFUL]
+    found = {metric: compare(ours, theirs, metric) for metric in METRICS}
+    found |= {f"{metric}_faithful": compare(ours, faithful, metric) for metric in METRICS}
+    return found
+
+
+def _ratio_phrase(found: dict, what: str, unit: str) -> str:
+    return (f"{found['ratio']:.2f}x the {what} ({found['other']}: {found['other_value']:,.0f} {unit} "
+            f"at {100 * found['other_fidelity']:.1f}% fidelity; mcugen: {found['mcugen']})")
+
+
+def ratio_lines(found: dict[str, dict | None]) -> str:
+    if found["cycles"] is None or found["flash"] is None:
+        return "mcugen best: no ratios (mcugen or every other tool failed)"
+    lines = []
+    for metric, what, unit in (("cycles", "cycles of the fastest other tool", "cycles"),
+                               ("flash", "flash of the smallest other tool", "B")):
+        lines.append(_ratio_phrase(found[metric], what, unit))
+        faithful = found[f"{metric}_faithful"]
+        if faithful is not None and faithful["other"] != found[metric]["other"]:
+            lines.append(_ratio_phrase(faithful, what.replace("other tool", f"tool at >= {FAITHFUL:.0%} fidelity"),
+                                       unit))
+    return "\n".join(("mcugen best: " if i == 0 else "             ") + line for i, line in enumerate(lines))
+
+
+def first_line(command: list[str]) -> str:
+    """The first line a tool prints (stdout, else stderr), for the versions header."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unavailable ({exc})"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else "?"
+
+
+def environment() -> dict[str, str]:
+    source = Path(codegen.__file__).resolve().parents[1]
+    revision = first_line(["git", "-C", str(source), "describe", "--always", "--dirty"])
+    if revision.startswith(("fatal:", "unavailable")):
+        revision = "not a git checkout"
+    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "target": f"{TARGET} (simavr, 16 MHz, avr-gcc -Os)", "avr-gcc": first_line(["avr-gcc", "--version"]),
+            "scikit-learn": sklearn.__version__, **{tool.package: tool.version() for tool in TOOLS},
+            "mcugen source": f"{source} (git: {revision})"}
+
+
+def report(specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> str:
+    parts = [f"{key}: {value}" for key, value in env.items()]
+    for spec in specs:
+        mine = [r for r in results if r.model == spec.key]
+        parts += ["", table(spec, mine), ratio_lines(ratios(mine))]
+    return "\n".join(parts)
+
+
+def write_json(path: Path, specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> None:
+    document = {"environment": env, "models": {
+        spec.key: {"title": spec.title,
+                   "results": [asdict(r) for r in results if r.model == spec.key],
+                   "ratios": ratios([r for r in results if r.model == spec.key])}
+        for spec in specs}}
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def pick_models(keys: str | None) -> list[ModelSpec]:
+    if not keys:
+        return list(MODELS)
+    known = {spec.key: spec for spec in MODELS}
+    wanted = [key.strip() for key in keys.split(",") if key.strip()]
+    unknown = [key for key in wanted if key not in known]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    return [known[key] for key in wanted]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", help=f"comma-separated subset of: {', '.join(s.key for s in MODELS)}")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to PATH")
+    parser.add_argument("--jobs", type=int, default=1, help="(model, tool) pairs run at once (default 1)")
+    args = parser.parse_args(argv)
+    try:
+        specs = pick_models(args.models)
+    except ValueError as exc:
+        parser.error(str(exc))  # exits 2
+    env = environment()
+    results = run_all(specs, args.jobs)
+    print(report(specs, results, env))
+    if args.json:
+        write_json(args.json, specs, results, env)
+        progress(f"[peers] wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
