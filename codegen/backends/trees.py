@@ -81,6 +81,7 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "base": [c_text.int_literal(b) for b in ir.base_score],
         "post": ir.post,
         "shape": code_shape(ir),
+        "class_ctype": c_text.unsigned_type(max(ir.n_outputs - 1, 0)),
         "n_nodes": ir.n_nodes,
     }
 
@@ -102,16 +103,18 @@ def _summary(ir: TreeEnsemble) -> list[str]:
 
 # ---- if-else layout -------------------------------------------------------------------------
 
-def _float_test(name: str, feature: int, key: int, missing_left: bool, half_words: bool) -> tuple[str, str]:
+def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool,
+                half_words: bool) -> tuple[str, str]:
     """The C test for `x[feature] <= t` (t given as its key) with NaN routed as scikit-learn
-    does, on the raw bits: no key is computed at run time. 8-bit targets compare 16-bit halves."""
+    does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
     bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+    top = bits >> 24
+    if half_words and top not in (0x7F, 0xFF):  # else t is huge or infinite: the generic test
+        return "", f"{name}_le8_{sign}(&x[{feature}], 0x{top:02X}u, 0x{(bits >> 16) & 0xFF:02X}u, {node}u)"
     if half_words:
-        high = str(bits >> 16) if key >= 0 else f"0x{bits >> 16:04X}u"
-        kind = f"{sign}16_{side}"
-        return kind, f"{name}_le16_{sign}_{side}(&x[{feature}], {high}, 0x{bits & 0xFFFF:04X}u)"
+        return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
     kind = f"{sign}_{side}"
     return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
@@ -125,19 +128,26 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     for node in range(ir.n_nodes):
         feature, threshold = int(ir.feature[node]), int(ir.threshold[node])
         if ir.input.is_float:
-            kind, test = _float_test(name, feature, threshold, bool(ir.missing_left[node]), half_words)
+            kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words)
             tests.add(kind)
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"
         conditions.append(f"if ({upper}_NODE({test})) {{")
+    tests.discard("")
     trees = [_nested_branches(ir, tree, conditions, upper) for tree in range(ir.n_trees)]
-    return {"tests": sorted(tests), "trees": trees}
+    byte_compare = half_words and ir.input.is_float and ir.n_nodes > 0
+    return {
+        "tests": sorted(tests), "trees": trees, "half_words": byte_compare,
+        # the exact test behind the byte compares looks up each node's key
+        "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
+        "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else []),
+    }
 
 
 def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str) -> str:
     values = ir.leaf_values[leaf]
     if ir.returns_leaf_class:
-        return f"return {int(values[0])};"
+        return f"return {int(values[0])}u;"
     if ir.leaf_encoding == "class":
         return f"++acc[{int(values[0])}]; {upper}_COUNT_LEAF(1);"
     if ir.leaf_encoding == "scalar":
@@ -199,6 +209,9 @@ def _table_context(ir: TreeEnsemble, name: str) -> dict:
     ]
     leaf_tables, leaf_action = _table_leaves(ir, name)
     return {
+        "half_words": False,
+        "exact_key": _array(f"{name}_exact_key", "int32_t", []),
+        "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", []),
         "tests": ["key"] if ir.input.is_float else [],
         "tables": tables + leaf_tables,
         "n_trees": ir.n_trees,
@@ -233,7 +246,7 @@ def _table_leaves(ir: TreeEnsemble, name: str) -> tuple[list[dict], list[str]]:
         table = _array(f"{name}_leaf_class", f"uint{value_bits}_t", ir.leaf_values[:, 0])
         read = f"{upper}_READ_{value_bits}(&{name}_leaf_class[leaf])"
         if ir.returns_leaf_class:
-            return [table], [f"return (int32_t){read};"]
+            return [table], [f"return ({c_text.unsigned_type(max(ir.n_outputs - 1, 0))}){read};"]
         return [table], [f"++acc[{read}]; {upper}_COUNT_LEAF(1);"]
     value_ctype = f"int{value_bits}_t"
     if ir.leaf_encoding == "scalar":

@@ -32,7 +32,7 @@ C_TYPES = {
     "uint16": "uint16_t",
 }
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
-ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_768}
+ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
 DEFAULT_ROW_BUDGET = 1 << 20
 _RECORD = re.compile(r"^([OREST])((?: -?\d+)+)$")
 _OVERFLOW = re.compile(r"overflowed by \d+ bytes|will not fit in region|not within region")
@@ -170,9 +170,9 @@ def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]
 
 
 def _too_big(job: _Job, memory: str, model: int, firmware: int, limit: int) -> str:
-    advice = "use --layout table or fewer/smaller trees"
+    advice = "make the model smaller (trees: --layout table, fewer or shallower trees; MLPs: narrower layers)"
     if job.target == "atmega328p":
-        advice = "use --layout table, fewer/smaller trees, or --target atmega2560"
+        advice += ", or verify on --target atmega2560"
     return (
         f"model needs {model:,} bytes of {memory} ({firmware:,} with the test harness) "
         f"but the {job.target} has {limit:,}; {advice}"
@@ -210,7 +210,8 @@ def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: 
         flash, ram = job.limits
         raise UserError(
             f"model does not fit the {job.target} ({flash:,} bytes of flash, {ram:,} of RAM): "
-            f"the linker says {overflow.group(0)}; use --layout table or fewer/smaller trees"
+            f"the linker says {overflow.group(0)}; make the model smaller (trees: --layout table, fewer or "
+            "shallower trees; MLPs: narrower layers)"
         ) from exc
 
 
