@@ -1,0 +1,63 @@
+"""Converted tree models on simulated chips: `mcugen verify --target` agrees 100% with
+scikit-learn and the interpreter on ATmega328P, ATmega2560 and Cortex-M3/M4/M7, in both
+layouts, and the cycle / instruction counts are deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import codegen
+from codegen.verification import CONVERSION_TARGET, passed, verify
+from tests.support.models import dataset, fitted, with_missing
+
+pytestmark = pytest.mark.sim
+
+# (estimator, dataset): one of every kind, small enough for an ATmega328P in the table layout
+MODELS = [
+    ("DecisionTreeClassifier", "digits"),
+    ("RandomForestClassifier", "breast_cancer"),
+    ("ExtraTreesClassifier", "wine"),
+    ("GradientBoostingClassifier", "iris"),
+    ("HistGradientBoostingClassifier", "generated_classification"),
+    ("RandomForestRegressor", "diabetes"),
+    ("HistGradientBoostingRegressor", "generated_regression"),
+]
+
+
+def _rows(data: str) -> np.ndarray:
+    _, _, X_test, _ = dataset(data)
+    if data.startswith("generated"):
+        X_test = with_missing(X_test, seed=2)  # NaN of both signs where sklearn accepts them
+    return X_test
+
+
+# the ATmega328P takes what `--layout auto` picks for its 32 KiB; the others take both layouts
+CHIP_LAYOUTS = [("atmega328p", "auto"), ("atmega2560", "ifelse"), ("atmega2560", "table"),
+                ("cortex-m4", "ifelse"), ("cortex-m4", "table")]
+
+
+@pytest.mark.parametrize("chip,layout", CHIP_LAYOUTS)
+@pytest.mark.parametrize("estimator_name,data", MODELS)
+def test_tree_models_agree_on_chips(require_target, estimator_name, data, chip, layout):
+    require_target(chip)
+    model = codegen.convert(fitted(estimator_name, data), name="m", layout=layout, target=CONVERSION_TARGET[chip])
+    result = verify(model, _rows(data), target=chip, samples=40)
+    assert result["n_rows"] == 40
+    assert result["interpreter_agreement"] == 1.0
+    assert result["scores_match_interpreter"]
+    assert result["agreement"] == 1.0
+    assert passed(result, "trees")
+
+
+@pytest.mark.parametrize("chip", ["atmega328p", "cortex-m3", "cortex-m7"])
+def test_counts_are_deterministic(require_target, chip):
+    require_target(chip)
+    model = codegen.convert(fitted("RandomForestClassifier", "breast_cancer"), name="m", layout="ifelse",
+                            target=CONVERSION_TARGET[chip])
+    first = verify(model, _rows("breast_cancer"), target=chip, samples=10)
+    second = verify(model, _rows("breast_cancer"), target=chip, samples=10)
+    key = "cycles_per_inference" if chip.startswith("atmega") else "instructions_per_inference"
+    assert first[key] == second[key]
+    assert first["flash_bytes"] == second["flash_bytes"] > 0
+    assert first["ram_bytes"] == 0  # the model holds no mutable state
