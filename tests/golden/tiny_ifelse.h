@@ -59,31 +59,38 @@ static inline uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
     return u;
 }
 
+/* Node tests are inlined even at -Os: a call per node would cost more than the test. */
+#if defined(__GNUC__)
+#define TINY_NODE_TEST static inline __attribute__((always_inline))
+#else
+#define TINY_NODE_TEST static inline
+#endif
+
 /* x <= t for a threshold key t >= 0 (the bits of a float32 t >= +0.0); NaN goes left. */
-static inline int tiny_le_pos_nanleft(uint32_t u, int32_t t)
+TINY_NODE_TEST int tiny_le_pos_nanleft(uint32_t u, int32_t t)
 {
     return (int32_t)u <= t || (int32_t)u > 0x7F800000L;
 }
 
 /* x <= t for a threshold key t >= 0; NaN (of either sign) goes right. */
-static inline int tiny_le_pos_nanright(uint32_t u, int32_t t)
+TINY_NODE_TEST int tiny_le_pos_nanright(uint32_t u, int32_t t)
 {
     return (int32_t)u <= t && ((int32_t)u >= 0 || u <= 0xFF800000u);
 }
 
 
 /* Walks the tree and returns the class of the leaf reached. */
-static inline int32_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
+static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 {
 
     /* tree 0 */
     if (TINY_NODE(tiny_le_pos_nanright(tiny_bits(x, 1), 1061997773))) {
-        return 0;
+        return 0u;
     } else {
         if (TINY_NODE(tiny_le_pos_nanleft(tiny_bits(x, 1), 1071644672))) {
-            return 1;
+            return 1u;
         } else {
-            return 2;
+            return 2u;
         }
     }
 }
@@ -101,7 +108,7 @@ static inline void tiny_scores(const tiny_input_t x[TINY_N_FEATURES], int32_t sc
 /* The class index of the leaf the input reaches. */
 static inline int32_t tiny_predict(const tiny_input_t x[TINY_N_FEATURES])
 {
-    return tiny_tree_class(x);
+    return (int32_t)tiny_tree_class(x);
 }
 
 #ifdef __cplusplus

@@ -52,17 +52,17 @@ typedef int8_t tiny_input_t;
 
 
 /* Walks the tree and returns the class of the leaf reached. */
-static inline int32_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
+static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 {
 
     /* tree 0 */
     if (TINY_NODE(x[1] <= 16)) {
-        return 0;
+        return 0u;
     } else {
         if (TINY_NODE(x[1] <= 35)) {
-            return 1;
+            return 1u;
         } else {
-            return 2;
+            return 2u;
         }
     }
 }
@@ -80,7 +80,7 @@ static inline void tiny_scores(const tiny_input_t x[TINY_N_FEATURES], int32_t sc
 /* The class index of the leaf the input reaches. */
 static inline int32_t tiny_predict(const tiny_input_t x[TINY_N_FEATURES])
 {
-    return tiny_tree_class(x);
+    return (int32_t)tiny_tree_class(x);
 }
 
 #ifdef __cplusplus

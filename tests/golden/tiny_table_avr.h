@@ -59,8 +59,15 @@ static inline uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
     return u;
 }
 
+/* Node tests are inlined even at -Os: a call per node would cost more than the test. */
+#if defined(__GNUC__)
+#define TINY_NODE_TEST static inline __attribute__((always_inline))
+#else
+#define TINY_NODE_TEST static inline
+#endif
+
 /* x <= t through the order-preserving key of x's bits; NaN goes where missing_left says. */
-static inline int tiny_le_key(uint32_t u, int32_t t, unsigned missing_left)
+TINY_NODE_TEST int tiny_le_key(uint32_t u, int32_t t, unsigned missing_left)
 {
     uint32_t magnitude = u & 0x7FFFFFFFu;
     int32_t key = (u & 0x80000000u) ? -(int32_t)magnitude : (int32_t)magnitude;
@@ -106,7 +113,7 @@ static const uint8_t tiny_leaf_class[3] TINY_FLASH = {
 
 /* A child index at or above TINY_N_NODES is leaf (index - TINY_N_NODES). */
 /* Walks the tree and returns the class of the leaf reached. */
-static inline int32_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
+static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 {
 
     uint8_t n = (uint8_t)TINY_READ_8(&tiny_roots[0]);
@@ -119,7 +126,7 @@ static inline int32_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
             : TINY_READ_8(&tiny_right[n]));
     }
     leaf = (unsigned)(n - TINY_N_NODES);
-    return (int32_t)TINY_READ_8(&tiny_leaf_class[leaf]);
+    return (uint8_t)TINY_READ_8(&tiny_leaf_class[leaf]);
 
 }
 
@@ -136,7 +143,7 @@ static inline void tiny_scores(const tiny_input_t x[TINY_N_FEATURES], int32_t sc
 /* The class index of the leaf the input reaches. */
 static inline int32_t tiny_predict(const tiny_input_t x[TINY_N_FEATURES])
 {
-    return tiny_tree_class(x);
+    return (int32_t)tiny_tree_class(x);
 }
 
 #ifdef __cplusplus
