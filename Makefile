@@ -19,7 +19,6 @@ test: venv toolchains
 	$(PY) -m pytest -q
 
 bench: venv toolchains
-	$(VENV)/bin/pip install -q -e '.[bench]'
 	$(PY) benchmarks/convert_scale.py
 	$(PY) benchmarks/peers.py
 
@@ -31,7 +30,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev,skops,device]'
+	$(VENV)/bin/pip install -q -e '.[dev,skops,device,bench]'
 	touch $(STAMP)
 
 # apt-get only when a tool or library is missing, so a ready machine needs no root.

@@ -118,11 +118,20 @@ def mcugen_mlp(estimator, name: str, X_train: np.ndarray) -> PeerCode:
 # ---- emlearn -------------------------------------------------------------------------------
 
 
+def _emlearn():
+    """emlearn, imported without its side effect: it sets numpy.seterr(all='raise') for the
+    whole process, which would turn harmless float rounding elsewhere into exceptions."""
+    saved = np.geterr()
+    try:
+        import emlearn
+    finally:
+        np.seterr(**saved)
+    return emlearn
+
+
 def _emlearn_include() -> tuple[str, ...]:
     """emlearn's runtime headers (eml_trees.h, eml_net.h) ship inside the Python package."""
-    import emlearn
-
-    return (f"-I{emlearn.includedir}",)
+    return (f"-I{_emlearn().includedir}",)
 
 
 def emlearn_trees(method: str) -> Generate:
@@ -131,8 +140,7 @@ def emlearn_trees(method: str) -> Generate:
     int16, truncated as emlearn's own float wrapper truncates them."""
 
     def generate(estimator, name: str, X_train: np.ndarray) -> PeerCode:
-        import emlearn
-
+        emlearn = _emlearn()
         dtype = "float" if method == "inline" else "int16_t"
         inner = f"{name}_eml"
         code = emlearn.convert(estimator, method=method, dtype=dtype).save(name=inner, include_proba=False)
@@ -151,8 +159,7 @@ def emlearn_mlp(method: str) -> Generate:
     net_float template). Weights are `static const float` arrays, in RAM on AVR."""
 
     def generate(estimator, name: str, X_train: np.ndarray) -> PeerCode:
-        import emlearn
-
+        emlearn = _emlearn()
         inner = f"{name}_eml"
         code = emlearn.convert(estimator, method=method).save(name=inner, inference=[method])
         header = adapter_header(

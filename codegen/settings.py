@@ -18,7 +18,7 @@ _C_KEYWORDS = frozenset(
     "union unsigned void volatile while _Bool _Complex _Imaginary bool class delete new this "
     "template namespace operator private public protected virtual".split()
 )
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Settings:
 
 
 def check_identifier(name: str) -> str:
-    if not _IDENTIFIER.match(name) or name in _C_KEYWORDS or keyword.iskeyword(name):
+    if not _IDENTIFIER.fullmatch(name) or name in _C_KEYWORDS or keyword.iskeyword(name):
         raise UserError(
             f"--name {name!r} is not a usable C identifier; use letters, digits and '_', "
             "starting with a letter, at most 32 characters, not a C keyword"

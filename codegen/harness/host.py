@@ -66,7 +66,9 @@ def build_host(header_text: str, name: str, *, count_ops: bool = False,
         if result.returncode != 0:
             raise RuntimeError(f"host build of {name}.h failed:\n{result.stderr[-4000:]}")
         executable.parent.mkdir(parents=True, exist_ok=True)
-        staged = executable.with_suffix(".tmp")
+        # a private staging name: other processes may be caching the same build right now
+        handle, staged = tempfile.mkstemp(dir=executable.parent, prefix=".model_driver.")
+        os.close(handle)
         shutil.copy2(out, staged)
         os.replace(staged, executable)
     return executable

@@ -35,10 +35,11 @@ def float32_is_nan(values: np.ndarray) -> np.ndarray:
 def round_down_to_float32(thresholds: np.ndarray) -> np.ndarray:
     """The largest float32 <= each float64 threshold (-inf below the float32 range)."""
     t64 = np.asarray(thresholds, dtype=np.float64)
-    with np.errstate(over="ignore"):
+    # overflow to inf and underflow to subnormals/zero are expected here and corrected below
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         t32 = t64.astype(np.float32)
-    too_high = t32.astype(np.float64) > t64
-    t32[too_high] = np.nextafter(t32[too_high], np.float32(-np.inf))
+        too_high = t32.astype(np.float64) > t64
+        t32[too_high] = np.nextafter(t32[too_high], np.float32(-np.inf))
     # -0.0 and +0.0 compare equal; keep one spelling so identical models give identical keys.
     t32[t32 == 0] = np.float32(0.0)
     return t32
