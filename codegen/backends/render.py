@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+
 import jinja2
 
 from codegen.resources import templates_dir

@@ -139,11 +139,7 @@ def _boosting(estimator, kind: str) -> TreeEnsemble:
             trees.append(tree)
     probe = np.zeros((1, estimator.n_features_in_), dtype=np.float32)
     base = np.asarray(estimator._raw_predict_init(probe), dtype=np.float64).reshape(-1)
-    if kind.endswith("Regressor"):
-        post = POST_IDENTITY
-    else:
-        post = POST_NONNEGATIVE if n_outputs == 1 else POST_ARGMAX
-    return _assemble(estimator, kind, trees, base, post)
+    return _assemble(estimator, kind, trees, base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
 
 
 def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
@@ -164,11 +160,14 @@ def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
         for k, predictor in enumerate(iteration):
             trees.append(_hist_tree(predictor.nodes, k, n_outputs))
     base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
+    return _assemble(estimator, kind, trees, base, _boosting_post(kind, n_outputs, POST_POSITIVE))
+
+
+def _boosting_post(kind: str, n_outputs: int, binary: str) -> str:
+    """Regression: the raw score. Binary: one score and its sign rule. Multiclass: argmax."""
     if kind.endswith("Regressor"):
-        post = POST_IDENTITY
-    else:
-        post = POST_POSITIVE if n_outputs == 1 else POST_ARGMAX
-    return _assemble(estimator, kind, trees, base, post)
+        return POST_IDENTITY
+    return binary if n_outputs == 1 else POST_ARGMAX
 
 
 def _hist_tree(nodes: np.ndarray, output: int, n_outputs: int) -> _Tree:

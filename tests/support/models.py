@@ -38,7 +38,7 @@ def accepts_inf(estimator_name: str) -> bool:
     return estimator_name.startswith("HistGradientBoosting")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dataset(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, y_train, X_test, y_test), X as float32: every other row is a test row."""
     if name == "generated_classification":
@@ -74,7 +74,7 @@ def with_missing(X: np.ndarray, seed: int = 3) -> np.ndarray:
     return X
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fitted(estimator_name: str, data: str, missing: bool = False):
     factory = CLASSIFIERS.get(estimator_name) or REGRESSORS[estimator_name]
     X, y, _, _ = dataset(data)
