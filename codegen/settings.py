@@ -12,9 +12,14 @@ LAYOUTS = ("auto", "ifelse", "table")
 INPUT_TYPES = ("float32", "int8", "int16", "int32", "uint8", "uint16")
 TARGETS = ("host", "avr", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "esp32", "riscv32")
 
-_C_KEYWORDS = frozenset(
-    ["auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Complex", "_Imaginary", "bool", "class", "delete", "new", "this", "template", "namespace", "operator", "private", "public", "protected", "virtual"]
-)
+# C99 keywords and the C++ ones a header included from C++ must not use as names
+_C_KEYWORDS = frozenset((
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+    "volatile", "while", "_Bool", "_Complex", "_Imaginary", "bool", "class", "delete", "new", "this",
+    "template", "namespace", "operator", "private", "public", "protected", "virtual",
+))
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
