@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends.c_text import comment_text, table_rows
+from codegen.backends.mlp_avr import avr_context
 from codegen.backends.render import render
 from codegen.ir.interpret_mlp import model_op_counts
-from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, MLP, N_BOUNDARIES, DenseLayer
+from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, INPUT_POW2, MLP, N_BOUNDARIES, DenseLayer
 from codegen.ir.validate_mlp import validate_mlp
 from codegen.settings import Settings
 
@@ -36,8 +37,11 @@ def mlp_header(ir: MLP, settings: Settings, model_hash: int) -> str:
 def mlp_report(ir: MLP) -> dict:
     """Layers, MACs, flash bytes of the tables, RAM bytes of the two activation buffers, scales."""
     quant = ir.input_quant
-    input_bytes = 0 if quant.mode == INPUT_DIRECT else quant.boundaries.size * 4
-    input_bytes += ir.n_features if ir.input.is_float else 0  # NaN codes
+    input_bytes = quant.boundaries.size * 4
+    if quant.mode == INPUT_POW2:
+        input_bytes = 0 if _pow2_shared(ir) else 2 * ir.n_features
+    elif ir.input.is_float:
+        input_bytes += ir.n_features  # NaN codes
     layer_bytes = [_layer_bytes(layer) for layer in ir.layers]
     return {
         "estimator": ir.estimator,
@@ -97,15 +101,40 @@ def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
         "per_feature_tables": ir.input_quant.n_tables > 1,
         "n_boundaries": N_BOUNDARIES,
         "nan_code": _rows(ir.input_quant.nan_code, PER_LINE),
+        "pow2": _pow2(ir),
+        "avr": avr_context(ir),
         "widest": ir.widest,
         "hidden": [_layer(index, layer) for index, layer in enumerate(hidden)],
         "output": _layer(len(hidden), ir.layers[-1]),
     }
 
 
+def _pow2_shared(ir: MLP) -> bool:
+    quant = ir.input_quant
+    return bool(np.all(quant.exponent == quant.exponent[0]) and np.all(quant.zero_point == quant.zero_point[0]))
+
+
+def _pow2(ir: MLP) -> dict | None:
+    """pow2 input: top = 135 - exponent (q = top - biased exponent) and the zero point, as two
+    constants when every feature shares them, else two byte tables."""
+    quant = ir.input_quant
+    if quant.mode != INPUT_POW2:
+        return None
+    top = 135 - quant.exponent.astype(np.int64)
+    return {
+        "shared": _pow2_shared(ir),
+        "top": int(top[0]),
+        "zero": int(quant.zero_point[0]),
+        "tops": _rows(top, PER_LINE),
+        "zeros": _rows(quant.zero_point, PER_LINE),
+    }
+
+
 def _input_mode(ir: MLP) -> str:
     if ir.input_quant.mode == INPUT_DIRECT:
         return "direct"
+    if ir.input_quant.mode == INPUT_POW2:
+        return "pow2"
     return "float_table" if ir.input.is_float else "int_table"
 
 

@@ -1,17 +1,20 @@
 """The oracle for integer MLPs: numpy integer arithmetic, bit for bit what the C computes.
 
-Requantisation is the gemmlowp / TFLite reference-kernel *double rounding* variant,
-MultiplyByQuantizedMultiplier(acc, M, shift) =
-    RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc * 2**max(shift, 0), M),
-                        max(-shift, 0))
-where SaturatingRoundingDoublingHighMul(a, b) = (a*b + (a*b >= 0 ? 2**30 : 1 - 2**30)) / 2**31
-truncated toward zero (multipliers are >= 0, so the saturating case never arises), and RoundingDivideByPOT(x, e)
-divides by 2**e rounding half away from zero. (Not the TFLITE_SINGLE_ROUNDING variant.)
+Requantisation, one rounding: requantize(acc, M, s) = (acc * M + 2**(s - 1)) >> s (floor), with
+0 <= M < 2**23 and s in {8, 16, 24, 32}; exact in int64 since |acc| < 2**31.
+
+Float32 input with power-of-two scales (INPUT_POW2), from the IEEE-754 bits alone: with e the
+biased exponent, m10 = 512 | (the 9 mantissa bits below the leading one) and
+q = clamp(135 - exponent[j] - e, 0, 31), M = m10 >> q is floor(|x| * 2**(exponent[j] + 1))
+whenever that is below 512, and at least 512 otherwise (the code then saturates either way);
+NaN gives M = 0. r = (M + 1) >> 1 rounds |x| * 2**exponent[j] to nearest, ties away from zero;
+code = clamp(zero_point[j] + r or - r by the sign bit). Subnormals give 0 because
+exponent[j] <= 104, +-inf saturates because exponent[j] >= -100.
 
 Operation counts per inference (the C calls `<NAME>_COUNT_OP` with the same numbers):
-- float input, per feature: ram_bytes 4, cmp32 1 (NaN test), then cmp32 8 and
-  flash_bytes 32 (binary search over 255 int32 boundaries), or for a NaN flash_bytes 1
-  (its code).
+- pow2 float input, per feature: ram_bytes 4, add32 2, cmp32 3.
+- float table input, per feature: ram_bytes 4, cmp32 1 (NaN test), then cmp32 8 and
+  flash_bytes 32 (binary search over 255 int32 boundaries), or for a NaN flash_bytes 1.
 - integer table input, per feature: ram_bytes (input width), cmp32 8, flash_bytes 32.
 - direct int8/uint8 input, per feature: ram_bytes 1.
 - per output channel of every layer with n_in inputs: mul8 n_in, add32 n_in, ram_bytes n_in,
@@ -28,37 +31,31 @@ import numpy as np
 from codegen.ir import opcount as op
 from codegen.ir.floatkey import float32_is_nan, float32_key
 from codegen.ir.interpretation import Interpretation
-from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_DIRECT, MLP, DenseLayer
+from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_DIRECT, INPUT_POW2, MLP, DenseLayer
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _INPUT_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4}
 
 
-def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    ab = a * b  # |a*b| <= 2**62: no int64 overflow
-    v = ab + np.where(ab >= 0, 2**30, 1 - 2**30)
-    # Truncate toward zero. The INT32_MIN * INT32_MIN saturation is never reached: validate_mlp
-    # keeps multipliers >= 0, so neither this nor the C tests for it.
-    return np.where(v >= 0, v >> 31, -((-v) >> 31))
-
-
-def rounding_divide_by_pot(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.int64)
-    exponent = np.asarray(exponent, dtype=np.int64)
-    mask = (np.int64(1) << exponent) - 1
-    remainder = x & mask
-    threshold = (mask >> 1) + (x < 0)
-    return (x >> exponent) + (remainder > threshold)
-
-
-def multiply_by_quantized_multiplier(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
+def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """(acc * multiplier + 2**(shift - 1)) >> shift, floor: round half up, one rounding."""
+    acc = np.asarray(acc, dtype=np.int64)
+    multiplier = np.asarray(multiplier, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
-    left = np.maximum(shift, 0)
-    scaled = np.asarray(acc, dtype=np.int64) << left  # validate_mlp proves this fits int32
-    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), np.maximum(-shift, 0))
+    return (acc * multiplier + (np.int64(1) << (shift - 1))) >> shift
+
+
+def pow2_codes(x: np.ndarray, exponent: np.ndarray, zero_point: np.ndarray) -> np.ndarray:
+    """int8 codes of float32 rows under INPUT_POW2 (see the module docstring)."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.int64)
+    e = (bits >> 23) & 0xFF
+    m10 = ((bits >> 14) & 0x1FF) | 0x200
+    q = np.clip(135 - exponent.astype(np.int64)[np.newaxis, :] - e, 0, 31)
+    magnitude = np.where((bits & 0x7FFFFFFF) > 0x7F800000, 0, m10 >> q)
+    r = (magnitude + 1) >> 1
+    signed = np.where(bits >> 31 != 0, -r, r)
+    return np.clip(zero_point.astype(np.int64)[np.newaxis, :] + signed, -128, 127)
 
 
 def input_codes(ir: MLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +64,9 @@ def input_codes(ir: MLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if quant.mode == INPUT_DIRECT:
         codes = np.asarray(x, dtype=np.int64) + quant.offset
         return codes, np.zeros(codes.shape, dtype=bool)
+    if quant.mode == INPUT_POW2:
+        x32 = np.asarray(x, dtype=np.float32)
+        return pow2_codes(x32, quant.exponent, quant.zero_point), float32_is_nan(x32)
     if ir.input.is_float:
         x32 = np.asarray(x, dtype=np.float32)
         nan = float32_is_nan(x32)
@@ -85,7 +85,7 @@ def input_codes(ir: MLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def layer_forward(layer: DenseLayer, codes: np.ndarray) -> np.ndarray:
     """int8 codes (rows x n_in) -> int8 codes, or int32 scores for the output layer."""
     acc = codes @ layer.weights.astype(np.int64).T + layer.bias.astype(np.int64)
-    v = multiply_by_quantized_multiplier(acc, layer.multiplier, layer.shift)
+    v = requantize(acc, layer.multiplier, layer.shift)
     if layer.activation == ACT_SCORE:
         return v
     v = np.clip(v + layer.zero_point, layer.clamp[0], layer.clamp[1])
@@ -123,6 +123,10 @@ def model_op_counts(ir: MLP) -> dict[str, int]:
     n = ir.n_features
     if ir.input_quant.mode == INPUT_DIRECT:
         counts[op.RAM_BYTES] += n
+    elif ir.input_quant.mode == INPUT_POW2:
+        counts[op.RAM_BYTES] += 4 * n
+        counts[op.ADD32] += 2 * n
+        counts[op.CMP32] += 3 * n
     else:
         counts[op.RAM_BYTES] += n * _INPUT_BYTES[ir.input.dtype]
         counts[op.CMP32] += n * (9 if ir.input.is_float else 8)
@@ -147,7 +151,7 @@ def _op_counts(ir: MLP, nan: np.ndarray) -> dict[str, np.ndarray]:
     rows = nan.shape[0]
     base = model_op_counts(ir)
     counts = {name: np.full(rows, value, dtype=np.int64) for name, value in base.items()}
-    if ir.input.is_float:
+    if ir.input.is_float and ir.input_quant.mode != INPUT_POW2:
         nans = nan.sum(axis=1).astype(np.int64)
         counts[op.CMP32] -= 8 * nans  # a NaN skips the search
         counts[op.FLASH_BYTES] -= 31 * nans

@@ -2,8 +2,9 @@
 
 The frontend builds a *float* MLP that keeps scikit-learn's arithmetic (float64 weights, the
 input scaler of a pipeline folded into `feature_mult`/`feature_add`). `passes.quantize_mlp`
-turns it into an *integer* MLP: int8 weights, int32 biases, int32 requantisation multipliers
-and shifts, int8 activations, and an `InputQuant` that maps raw device inputs to int8 codes.
+turns it into an *integer* MLP: int8 weights, int32 biases, requantisation multipliers (at most
+23 bits) and byte-multiple shifts, int8 activations, and an `InputQuant` that maps raw device
+inputs to int8 codes.
 `ir.validate_mlp` checks either form; `ir.interpret_mlp` runs the integer form.
 """
 
@@ -33,6 +34,14 @@ INT_ACTIVATIONS = (ACT_RELU, ACT_IDENTITY, ACT_LUT, ACT_SCORE)
 # How the device turns its inputs into int8 codes of the first layer.
 INPUT_TABLE = "table"  # binary search of 255 sorted int32 boundaries per table
 INPUT_DIRECT = "direct"  # the input is already an int8 code (after adding `offset`)
+INPUT_POW2 = "pow2"  # float32 input, scale 2**-exponent[j]: arithmetic on the float's bits
+INPUT_MODES = (INPUT_TABLE, INPUT_DIRECT, INPUT_POW2)
+
+# Requantisation: v = (acc * multiplier + 2**(shift - 1)) >> shift (floor), one rounding.
+MULTIPLIER_LIMIT = 2**23  # multipliers lie in [0, 2**23): three bytes
+SHIFTS = (8, 16, 24, 32)  # byte multiples: the AVR takes whole bytes of the product
+# pow2 input exponents: subnormals must code as 0 and +-inf must saturate (interpret_mlp).
+EXPONENT_RANGE = (-100, 104)
 
 N_BOUNDARIES = 255
 INT8_MIN, INT8_MAX = -128, 127
@@ -47,7 +56,7 @@ class DenseLayer:
 
     Integer form: int8 `weights`, int32 `bias` that already includes the input zero-point
     correction (acc = bias + sum_j w[o, j] * in[j] over int8 codes `in`), then
-    v = MultiplyByQuantizedMultiplier(acc, multiplier[o], shift[o]) (see interpret_mlp).
+    v = (acc * multiplier[o] + 2**(shift[o] - 1)) >> shift[o] (floor; see interpret_mlp).
     Hidden layer: v + zero_point clamped to `clamp`, mapped by `lut` if ACT_LUT; the int8
     result has `output_scale` and `output_zero_point` (equal to `zero_point` except after a
     table, whose input is a pre-activation code with its own zero point).
@@ -58,8 +67,8 @@ class DenseLayer:
     weights: np.ndarray
     bias: np.ndarray
     activation: str
-    multiplier: np.ndarray | None = None  # int32 (n_out,), 0 or in [2**30, 2**31)
-    shift: np.ndarray | None = None  # int32 (n_out,): > 0 shifts left, <= 0 shifts right
+    multiplier: np.ndarray | None = None  # int32 (n_out,) in [0, MULTIPLIER_LIMIT)
+    shift: np.ndarray | None = None  # int32 (n_out,), one of SHIFTS
     zero_point: int = 0
     output_zero_point: int = 0
     clamp: tuple[int, int] = (INT8_MIN, INT8_MAX)
@@ -87,6 +96,9 @@ class InputQuant:
     INPUT_TABLE: key = float32_key(x) for float input (NaN -> `nan_code[j]`), the value itself
     for integer input; code = -128 + #{k : boundaries[t, k] <= key} with t the feature's table.
     INPUT_DIRECT: code = x + offset (int8 and uint8 inputs).
+    INPUT_POW2 (float32 input): scale[j] = 2**-exponent[j]; code = clamp(zero_point[j] +- r)
+    with r = floor(|x| * 2**exponent[j] + 1/2) (ties away from zero) and the sign of x;
+    NaN codes as zero_point[j] (`nan_code`). Computed exactly from the float's bits.
     Each code stands for the raw feature value scale[j] * (code - zero_point[j]).
     """
 
@@ -97,6 +109,7 @@ class InputQuant:
     zero_point: np.ndarray  # int32 (n_features,): code of the raw value 0
     offset: int = 0
     scale: tuple[float, ...] = ()  # per feature, for reports
+    exponent: np.ndarray | None = None  # int32 (n_features,): pow2 only, scale = 2**-exponent
 
     @property
     def n_tables(self) -> int:

@@ -2,7 +2,7 @@
 
 For the integer form this also proves that no int32 intermediate of the C can overflow:
 every accumulator is bounded by |bias| + 128 * sum |w| (int8 inputs lie in [-128, 127]),
-and that bound, shifted left by the requantisation's left shift, must fit int32.
+that bound must fit int32, and so must the requantised value (bound * M / 2**s, plus 2**15).
 """
 
 from __future__ import annotations
@@ -12,14 +12,18 @@ import numpy as np
 from codegen.ir.mlp import (
     ACT_LUT,
     ACT_SCORE,
+    EXPONENT_RANGE,
     FLOAT_ACTIVATIONS,
     INPUT_DIRECT,
-    INPUT_TABLE,
+    INPUT_MODES,
+    INPUT_POW2,
     INT8_MAX,
     INT8_MIN,
     INT_ACTIVATIONS,
     MLP,
+    MULTIPLIER_LIMIT,
     N_BOUNDARIES,
+    SHIFTS,
     DenseLayer,
     InputQuant,
 )
@@ -85,12 +89,20 @@ def _integer(array, name: str, dtype, shape: tuple) -> np.ndarray:
 
 
 def _validate_input(quant: InputQuant, n_features: int, is_float: bool) -> None:
-    if quant.mode not in (INPUT_TABLE, INPUT_DIRECT):
+    if quant.mode not in INPUT_MODES:
         raise ValueError(f"unknown input mode {quant.mode!r}")
     _integer(quant.zero_point, "input zero_point", np.int32, (n_features,))
     nan_code = _integer(quant.nan_code, "input nan_code", np.int32, (n_features,))
     if np.any(nan_code < INT8_MIN) or np.any(nan_code > INT8_MAX):
         raise ValueError("input nan_code outside int8")
+    if quant.mode == INPUT_POW2:
+        exponent = _integer(quant.exponent, "input exponent", np.int32, (n_features,))
+        zero = quant.zero_point.astype(np.int64)
+        if not is_float or np.any(exponent < EXPONENT_RANGE[0]) or np.any(exponent > EXPONENT_RANGE[1]):
+            raise ValueError(f"pow2 input needs float32 readings and exponents in {list(EXPONENT_RANGE)}")
+        if np.any(zero < INT8_MIN) or np.any(zero > INT8_MAX) or not np.array_equal(nan_code, zero):
+            raise ValueError("pow2 input needs int8 zero points and NaN coded as the zero point")
+        return
     if quant.mode == INPUT_DIRECT:
         if is_float or quant.offset not in (0, -128):
             raise ValueError("direct input needs int8 (offset 0) or uint8 (offset -128) readings")
@@ -105,23 +117,29 @@ def _validate_input(quant: InputQuant, n_features: int, is_float: bool) -> None:
         raise ValueError("input tables must be one shared table or one per feature, in order")
 
 
+def accumulator_bound(layer: DenseLayer) -> np.ndarray:
+    """int64 (n_out,): |acc| <= |bias| + 128 * sum |w| for every int8 input."""
+    w = np.abs(layer.weights.astype(np.int64)).sum(axis=1)
+    return np.abs(layer.bias.astype(np.int64)) + 128 * w
+
+
 def _validate_layer(layer: DenseLayer, last: bool) -> None:
     if layer.activation not in INT_ACTIVATIONS or (layer.activation == ACT_SCORE) != last:
         raise ValueError(f"activation {layer.activation!r} (the output layer, and only it, is {ACT_SCORE!r})")
     n_out, n_in = layer.weights.shape
     w = _integer(layer.weights, "weights", np.int8, (n_out, n_in))
-    bias = _integer(layer.bias, "bias", np.int32, (n_out,))
+    _integer(layer.bias, "bias", np.int32, (n_out,))
     mult = _integer(layer.multiplier, "multiplier", np.int32, (n_out,))
     shift = _integer(layer.shift, "shift", np.int32, (n_out,))
     if np.any(w < -127):
         raise ValueError("weights must lie in [-127, 127] (symmetric)")
-    if np.any((mult != 0) & (mult < 2**30)) or np.any(mult < 0):
-        raise ValueError("multipliers must be 0 or in [2**30, 2**31)")
-    if np.any(shift < -31) or np.any(shift > 30):
-        raise ValueError("shifts must lie in [-31, 30]")
-    bound = np.abs(bias) + 128 * np.abs(w).sum(axis=1)
-    if np.any((bound << np.maximum(shift, 0)) + 128 > INT32_MAX):  # + zero point
-        raise ValueError("an accumulator could overflow int32")
+    if np.any(mult < 0) or np.any(mult >= MULTIPLIER_LIMIT):
+        raise ValueError(f"multipliers must lie in [0, {MULTIPLIER_LIMIT})")
+    if not np.all(np.isin(shift, SHIFTS)):
+        raise ValueError(f"shifts must be one of {SHIFTS}")
+    bound = accumulator_bound(layer)
+    if np.any(bound > INT32_MAX) or np.any(((bound * mult) >> shift) + 2**15 > INT32_MAX):
+        raise ValueError("an accumulator or a requantised value could overflow int32")
     if last:
         return
     low, high = layer.clamp

@@ -2,12 +2,16 @@
 
 Scheme (TFLite-like, asymmetric int8 activations, symmetric per-channel int8 weights):
 
-- Input: each raw feature x_j is coded as an int8 q_j = clamp(round_half_up(x_j / s_j) + z_j)
-  with (s_j, z_j) calibrated on the data (range widened to hold 0). Without a scaler one
-  (s, z) serves all features (one 1 KB boundary table); with a scaler each feature has its
-  own. The scaler's affine map and s_j are folded into the first layer's weights and bias,
-  so the device takes raw readings. `--input int8/uint8` uses the reading itself as the code;
-  other integer inputs get boundary tables in their own integer domain.
+- Input: each raw feature x_j is coded as an int8 q_j = clamp(round(x_j / s_j) + z_j) with
+  (s_j, z_j) calibrated on the data (range widened to hold 0). Without a scaler one (s, z)
+  serves all features; with a scaler each feature has its own. Float32 input uses
+  power-of-two scales s_j = 2**-k_j, the smallest power of two whose 255 steps cover the
+  range (so at most one bit of resolution is given up against range / 255), with z_j
+  centring the range; the device then codes a float from its exponent and top mantissa bits,
+  with no table (rounding ties away from zero). The scaler's affine map and s_j are folded
+  into the first layer's weights and bias, so the device takes raw readings.
+  `--input int8/uint8` uses the reading itself as the code; other integer inputs get 255
+  boundaries per table in their own integer domain (round half up).
 - Weights: W'[o, j] = w[o, j] * s_in[j]; per output channel s_w[o] = max_j |W'[o, j]| / 127,
   w_q = round(W' / s_w[o]) in [-127, 127] (symmetric, so two products fit an int16).
 - Bias: int32 round(b' / s_w[o]) - sum_j w_q[o, j] * z_in[j]; the accumulator of a channel
@@ -17,8 +21,9 @@ Scheme (TFLite-like, asymmetric int8 activations, symmetric per-channel int8 wei
   requantise to a pre-activation code (range clipped to +-4 resp. +-8, beyond which the int8
   output no longer changes much) and map it through a 256-entry table onto the fixed output
   scales of TFLite (tanh: 1/128, z = 0; logistic: 1/256, z = -128).
-- Requantisation multiplier and shift per channel from QuantizeMultiplier (TFLite): real
-  multiplier = M * 2**(shift - 31), M in [2**30, 2**31).
+- Requantisation per channel: v = (acc * M + 2**(s - 1)) >> s, real multiplier ~ M / 2**s
+  with s the smallest of 8, 16, 24, 32 that gives M >= 2**15 (16 significant bits), so M has
+  at most 23 bits; one rounding, no double rounding.
 - Output layer: scores in int32 fixed point with F fraction bits, F = the largest value with
   s_w[o] * 2**F <= 1 for all channels (so |score| <= |acc| + 1), clamped to [0, 30].
 """
@@ -31,6 +36,7 @@ import numpy as np
 
 from codegen.errors import UserError
 from codegen.ir.floatkey import float32_key
+from codegen.ir.interpret_mlp import pow2_codes
 from codegen.ir.mlp import (
     ACT_IDENTITY,
     ACT_LOGISTIC,
@@ -38,11 +44,15 @@ from codegen.ir.mlp import (
     ACT_RELU,
     ACT_SCORE,
     ACT_TANH,
+    EXPONENT_RANGE,
     INPUT_DIRECT,
+    INPUT_POW2,
     INPUT_TABLE,
     INT8_MAX,
     INT8_MIN,
     MLP,
+    MULTIPLIER_LIMIT,
+    SHIFTS,
     DenseLayer,
     InputQuant,
 )
@@ -85,18 +95,14 @@ def quantize_mlp(float_ir: MLP, calibration: np.ndarray, settings: Settings) -> 
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """TFLite QuantizeMultiplier: real = M * 2**(shift - 31) with M in [2**30, 2**31)."""
+    """(M, s) with real ~ M / 2**s: s the smallest of SHIFTS with real * 2**s >= 2**15 (else
+    32), M = round(real * 2**s) < 2**23."""
     if not real > 0.0:
-        return 0, 0
-    fraction, shift = math.frexp(real)
-    fixed = int(math.floor(fraction * 2**31 + 0.5))  # std::round, fraction > 0
-    if fixed == 2**31:
-        fixed //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    if shift > 30:
-        raise UserError("an MLP layer needs a requantisation gain above 2**30; rescale the inputs and refit")
+        return 0, SHIFTS[-1]
+    shift = next((s for s in SHIFTS if real * 2.0**s >= 2.0**15), SHIFTS[-1])
+    fixed = int(math.floor(real * 2.0**shift + 0.5))
+    if fixed >= MULTIPLIER_LIMIT:
+        raise UserError("an MLP layer needs a requantisation gain above 2**15; rescale the inputs and refit")
     return fixed, shift
 
 
@@ -136,6 +142,8 @@ def _input_quant(ir: MLP, x: np.ndarray) -> InputQuant:
     low, high = x.min(axis=0), x.max(axis=0)
     if shared:
         low, high = np.full(n, low.min()), np.full(n, high.max())
+    if spec.is_float:
+        return _pow2_quant(low, high)
     pairs = [affine_range(float(lo), float(hi)) for lo, hi in zip(low, high)]
     scale = np.array([p[0] for p in pairs])
     zero = np.array([p[1] for p in pairs], dtype=np.int64)
@@ -151,6 +159,35 @@ def _input_quant(ir: MLP, x: np.ndarray) -> InputQuant:
         nan_code=zero.astype(np.int32),
         zero_point=zero.astype(np.int32),
         scale=tuple(float(s) for s in scale),
+    )
+
+
+def pow2_range(low: float, high: float) -> tuple[int, int]:
+    """(k, zero_point): scale 2**-k, the finest power of two whose 255 steps cover [low, high]
+    widened to hold 0, and the zero point that centres the range in the int8 codes."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    width = high - low if high > low else 1.0
+    k = int(np.clip(math.floor(math.log2(255.0 / width)), *EXPONENT_RANGE))
+    while k > EXPONENT_RANGE[0] and (high - low) * 2.0**k > 255.0:
+        k -= 1  # log2 rounding at an exact power of two
+    centre = (low + high) / 2.0 * 2.0**k
+    zero = int(np.clip(math.floor(-0.5 - centre + 0.5), INT8_MIN, INT8_MAX))
+    return k, zero
+
+
+def _pow2_quant(low: np.ndarray, high: np.ndarray) -> InputQuant:
+    pairs = [pow2_range(float(lo), float(hi)) for lo, hi in zip(low, high)]
+    exponent = np.array([p[0] for p in pairs], dtype=np.int32)
+    zero = np.array([p[1] for p in pairs], dtype=np.int32)
+    n = len(pairs)
+    return InputQuant(
+        mode=INPUT_POW2,
+        boundaries=np.zeros((0, 255), dtype=np.int32),
+        table_of_feature=np.zeros(n, dtype=np.int32),
+        nan_code=zero.copy(),
+        zero_point=zero,
+        scale=tuple(2.0 ** -float(k) for k in exponent),
+        exponent=exponent,
     )
 
 
@@ -174,6 +211,9 @@ def _dequantized_calibration(x: np.ndarray, quant: InputQuant) -> np.ndarray:
     scale = np.asarray(quant.scale)
     if quant.mode == INPUT_DIRECT:
         return x
+    if quant.mode == INPUT_POW2:
+        codes = pow2_codes(x.astype(np.float32), quant.exponent, quant.zero_point)
+        return scale * (codes - quant.zero_point)
     codes = np.clip(np.round(x / scale) + quant.zero_point, INT8_MIN, INT8_MAX)
     return scale * (codes - quant.zero_point)
 
@@ -219,7 +259,7 @@ def _quantize_layer(w, bias, s_in, z_in, pre, post, activation, last) -> DenseLa
 
 def _layer(w_q, b_q, s_w, real, kind, zeros, clamp, lut, s_out) -> DenseLayer:
     """`zeros`: (zero point added after requantisation, zero point of the output codes)."""
-    pairs = [quantize_multiplier(float(r)) for r in real]
+    pairs = _multipliers(real)
     return DenseLayer(
         weights=w_q.astype(np.int8),
         bias=b_q.astype(np.int32),
@@ -233,6 +273,20 @@ def _layer(w_q, b_q, s_w, real, kind, zeros, clamp, lut, s_out) -> DenseLayer:
         weight_scale=tuple(float(s) for s in s_w),
         output_scale=float(s_out),
     )
+
+
+def _multipliers(real: np.ndarray) -> list[tuple[int, int]]:
+    """Per channel (M, s). One shift for the whole layer, the largest that keeps every M below
+    2**23, when that leaves every nonzero M at least 2**12 (the AVR then selects the same bytes
+    of the product for each channel); otherwise each channel's own."""
+    pairs = [quantize_multiplier(float(r)) for r in real]
+    for shift in reversed(SHIFTS):
+        uniform = [int(math.floor(float(r) * 2.0**shift + 0.5)) if r > 0.0 else 0 for r in real]
+        if max(uniform) < MULTIPLIER_LIMIT:
+            if min((m for m in uniform if m > 0), default=2**12) >= 2**12:
+                return [(m, shift) for m in uniform]
+            break
+    return pairs
 
 
 def _lut(activation: str, s_pre: float, z_pre: int, s_out: float, z_out: int) -> np.ndarray:

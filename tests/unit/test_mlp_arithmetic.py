@@ -11,88 +11,76 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen.ir.interpret_mlp import (
-    input_codes,
-    multiply_by_quantized_multiplier,
-    rounding_divide_by_pot,
-    saturating_rounding_doubling_high_mul,
-)
-from codegen.ir.mlp import ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, MLP, DenseLayer
+from codegen.ir.interpret_mlp import input_codes, pow2_codes, requantize
+from codegen.ir.mlp import ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, MLP, MULTIPLIER_LIMIT, SHIFTS, DenseLayer
 from codegen.ir.model import POST_IDENTITY, InputSpec
-from codegen.passes.quantize_mlp import LUT_OUTPUT, _lut, affine_range, quantize_mlp, quantize_multiplier
+from codegen.passes.quantize_mlp import LUT_OUTPUT, _lut, affine_range, pow2_range, quantize_mlp, quantize_multiplier
 from codegen.settings import Settings
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FIXED = settings(derandomize=True, max_examples=300, deadline=None)
 
 
-def ref_high_mul(a: int, b: int) -> int:
-    """gemmlowp: round a*b / 2**31 half up for a*b >= 0, half toward zero below."""
-    q = Fraction(a * b, 2**31)
-    return math.floor(q + Fraction(1, 2)) if q >= 0 else -math.ceil(-q - Fraction(1, 2))
-
-
-def ref_divide_by_pot(x: int, e: int) -> int:
-    """x / 2**e rounded half away from zero."""
-    magnitude = math.floor(Fraction(abs(x), 2**e) + Fraction(1, 2))
-    return magnitude if x >= 0 else -magnitude
-
-
-EDGE_A = [0, 1, -1, 2**30, -(2**30), INT32_MAX, INT32_MIN, 3 * 2**29, -3 * 2**29, 12345, -12345]
-EDGE_B = [0, 2**30, 2**30 + 1, INT32_MAX, 1518500250]
-
-
-@pytest.mark.parametrize("a", EDGE_A)
-@pytest.mark.parametrize("b", EDGE_B)
-def test_high_mul_edges(a, b):
-    assert int(saturating_rounding_doubling_high_mul(a, b)) == ref_high_mul(a, b)
+def ref_requant(acc: int, multiplier: int, shift: int) -> int:
+    """acc * M / 2**s rounded half up, in exact arithmetic."""
+    return math.floor(Fraction(acc * multiplier, 2**shift) + Fraction(1, 2))
 
 
 @FIXED
-@given(st.integers(INT32_MIN, INT32_MAX), st.integers(0, INT32_MAX))
-def test_high_mul_random(a, b):
-    assert int(saturating_rounding_doubling_high_mul(a, b)) == ref_high_mul(a, b)
+@given(st.integers(INT32_MIN, INT32_MAX), st.integers(0, MULTIPLIER_LIMIT - 1), st.sampled_from(SHIFTS))
+def test_requantize_random(acc, multiplier, shift):
+    assert int(requantize(acc, multiplier, shift)) == ref_requant(acc, multiplier, shift)
 
 
-@pytest.mark.parametrize("e", [0, 1, 2, 7, 30, 31])
-def test_divide_by_pot_half_cases(e):
+@pytest.mark.parametrize("shift", SHIFTS)
+def test_requantize_half_cases(shift):
     for k in range(-3, 4):
         for delta in (-1, 0, 1):
-            x = k * 2**e + (2 ** (e - 1) if e else 0) + delta
-            if INT32_MIN <= x <= INT32_MAX:
-                assert int(rounding_divide_by_pot(x, e)) == ref_divide_by_pot(x, e), (x, e)
-    for x in (INT32_MIN, INT32_MAX, INT32_MIN + 1):
-        assert int(rounding_divide_by_pot(x, e)) == ref_divide_by_pot(x, e)
+            acc = k * 2**shift + 2 ** (shift - 1) + delta  # multiplier 1: ties round up
+            if INT32_MIN <= acc <= INT32_MAX:
+                assert int(requantize(acc, 1, shift)) == ref_requant(acc, 1, shift), (acc, shift)
 
 
 @FIXED
-@given(st.integers(INT32_MIN, INT32_MAX), st.integers(0, 31))
-def test_divide_by_pot_random(x, e):
-    assert int(rounding_divide_by_pot(x, e)) == ref_divide_by_pot(x, e)
-
-
-@FIXED
-@given(st.floats(2.0**-40, 2.0**20, allow_nan=False))
+@given(st.floats(2.0**-40, 2.0**14, allow_nan=False))
 def test_quantize_multiplier_represents_real(real):
     multiplier, shift = quantize_multiplier(real)
-    if multiplier == 0:
-        assert real < 2.0**-31
-        return
-    assert 2**30 <= multiplier < 2**31 and -31 <= shift <= 30
-    assert abs(multiplier * 2.0 ** (shift - 31) - real) <= real * 2.0**-30
+    assert 0 <= multiplier < MULTIPLIER_LIMIT and shift in SHIFTS
+    assert abs(multiplier - real * 2.0**shift) <= 0.5
+    if real >= 2.0**-17:
+        assert multiplier >= 2**15  # 16 significant bits
 
 
-@FIXED
-@given(st.integers(-(2**20), 2**20), st.floats(2.0**-20, 0.999, allow_nan=False))
-def test_requantisation_close_to_real_product(acc, real):
-    multiplier, shift = quantize_multiplier(real)
-    got = int(multiply_by_quantized_multiplier(np.array([acc]), np.array([multiplier]), np.array([shift]))[0])
-    assert abs(got - acc * real) <= 1.0 + abs(acc) * real * 2.0**-29
+def ref_pow2_code(x: np.float32, exponent: int, zero: int) -> int:
+    """clamp(zero +- floor(|x| * 2**k + 1/2)) in exact arithmetic; NaN is the zero point."""
+    if np.isnan(x):
+        return zero
+    if np.isinf(x):
+        return 127 if x > 0 else -128
+    r = math.floor(abs(Fraction(float(x))) * Fraction(2) ** exponent + Fraction(1, 2))
+    return min(127, max(-128, zero + (r if not np.signbit(x) else -r)))
 
 
-def test_quantize_multiplier_rounds_up_to_next_power():
-    multiplier, shift = quantize_multiplier(1.0 - 2.0**-40)  # fraction rounds to 2**31
-    assert (multiplier, shift) == (2**30, 1)
+@pytest.mark.parametrize("exponent", [-100, -20, -3, 0, 1, 7, 30, 104])
+@pytest.mark.parametrize("zero", [-128, -64, 0, 5, 127])
+def test_pow2_codes_exact_at_every_boundary(exponent, zero):
+    """Every tie, its float32 neighbours, the saturation points, specials and random floats."""
+    ties = (np.arange(-300, 301) + 0.5) * 2.0**-exponent
+    ties = np.concatenate([ties, np.arange(-300, 301) * 2.0**-exponent]).astype(np.float32)
+    rng = np.random.default_rng(exponent + 1000 + zero)
+    random = rng.integers(0, 2**32, 3000, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    special = np.array([0.0, -0.0, 1e-45, -1e-45, 1e-38, np.inf, -np.inf, np.nan, -np.nan, 3e38], dtype=np.float32)
+    xs = np.concatenate([ties, np.nextafter(ties, np.float32(np.inf)), np.nextafter(ties, np.float32(-np.inf))])
+    xs = np.concatenate([xs, random, special]).astype(np.float32)
+    got = pow2_codes(xs.reshape(-1, 1), np.array([exponent]), np.array([zero]))[:, 0]
+    assert got.tolist() == [ref_pow2_code(x, exponent, zero) for x in xs]
+
+
+def test_pow2_range_covers_and_centres():
+    assert pow2_range(0.0, 1.0) == (7, -64)
+    k, zero = pow2_range(-3.0, 10.0)
+    assert 13.0 * 2.0**k <= 255.0 < 26.0 * 2.0**k
+    assert zero + round(-3.0 * 2.0**k) >= -128 and zero + round(10.0 * 2.0**k) <= 127
 
 
 @pytest.mark.parametrize("activation", [ACT_TANH, ACT_LOGISTIC])
@@ -127,13 +115,14 @@ def _exact_code(x: float, scale: float, zero: int) -> int:
 
 def test_float_input_codes_round_to_nearest_exactly():
     ir = _tiny_ir(-1.0, 3.0)
-    scale, zero = ir.input_quant.scale[0], int(ir.input_quant.zero_point[0])
+    exponent, zero = int(ir.input_quant.exponent[0]), int(ir.input_quant.zero_point[0])
+    assert ir.input_quant.scale[0] == 2.0**-exponent
     rng = np.random.default_rng(0)
-    xs = np.concatenate([rng.uniform(-1.5, 3.5, 2000), scale * (np.arange(-128, 128) + 0.5 - zero)]).astype(np.float32)
+    ties = 2.0**-exponent * (np.arange(-128, 128) + 0.5 - zero)
+    xs = np.concatenate([rng.uniform(-1.5, 3.5, 2000), ties]).astype(np.float32)
     xs = np.concatenate([xs, np.nextafter(xs, np.float32(np.inf)), np.nextafter(xs, np.float32(-np.inf))])
     codes, _ = input_codes(ir, xs.reshape(-1, 1))
-    expected = [_exact_code(float(x), scale, zero) for x in xs]
-    assert codes[:, 0].tolist() == expected
+    assert codes[:, 0].tolist() == [ref_pow2_code(x, exponent, zero) for x in xs]
 
 
 def test_float_input_special_values():

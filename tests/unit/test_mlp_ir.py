@@ -34,9 +34,11 @@ def fitted(estimator, y=Y3):
         return estimator.fit(X, y)
 
 
-def tiny_ir(estimator=None, y=Y3):
+def tiny_ir(estimator=None, y=Y3, settings=SETTINGS):
     model = fitted(estimator or MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0), y)
-    return quantize_mlp(read_mlp(model, SETTINGS), X, SETTINGS)
+    if settings.input == "float32":
+        return quantize_mlp(read_mlp(model, settings), X, settings)
+    return quantize_mlp(read_mlp(model, settings), np.rint(X * 10), settings)
 
 
 def test_is_mlp():
@@ -99,7 +101,8 @@ def _broken_layer(ir, **changes):
     [
         lambda layer: {"weights": layer.weights.astype(np.float64)},
         lambda layer: {"weights": np.full_like(layer.weights, -128)},
-        lambda layer: {"multiplier": np.full_like(layer.multiplier, 5)},
+        lambda layer: {"multiplier": np.full_like(layer.multiplier, 2**23)},
+        lambda layer: {"multiplier": np.full_like(layer.multiplier, -1)},
         lambda layer: {"shift": np.full_like(layer.shift, 31)},
         lambda layer: {"bias": np.full_like(layer.bias, 2**31 - 1)},
         lambda layer: {"clamp": (-200, 127)},
@@ -113,10 +116,20 @@ def test_validate_rejects_broken_integer_ir(changes):
 
 
 def test_validate_rejects_unsorted_boundaries():
-    ir = tiny_ir()
+    ir = tiny_ir(settings=Settings(name="tiny", input="int16"))
     quant = ir.input_quant
     bad = quant.__class__(**{**quant.__dict__, "boundaries": quant.boundaries[:, ::-1].copy()})
     with pytest.raises(ValueError, match="non-decreasing"):
+        validate_mlp(ir.with_(input_quant=bad))
+
+
+@pytest.mark.parametrize("change", [{"exponent": 105}, {"exponent": -101}, {"nan_code": 1}, {"zero_point": 200}])
+def test_validate_rejects_broken_pow2_input(change):
+    ir = tiny_ir()
+    quant = ir.input_quant
+    key, value = next(iter(change.items()))
+    bad = quant.__class__(**{**quant.__dict__, key: np.full_like(getattr(quant, key), value)})
+    with pytest.raises(ValueError, match="pow2"):
         validate_mlp(ir.with_(input_quant=bad))
 
 
