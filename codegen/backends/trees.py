@@ -33,14 +33,12 @@ def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: i
 
 
 def choose_layout(ir: TreeEnsemble, settings: Settings) -> str:
-    """`auto`: branches are faster; take them unless their code would be much larger than the
-    tables or crowd the target's flash."""
+    """`auto`: branches are faster; take them while their estimated code takes at most a
+    quarter of the target's flash (leaving room for the application), else the tables."""
     if settings.layout != "auto":
         return settings.layout
     target = profile(settings.target)
-    ifelse_bytes = ir.n_nodes * target.ifelse_node_bytes
-    fits = ifelse_bytes <= target.flash_bytes // 2
-    return "ifelse" if fits and ifelse_bytes <= 4 * estimate_table_bytes(ir) else "table"
+    return "ifelse" if ir.n_nodes * target.ifelse_node_bytes <= target.flash_bytes // 4 else "table"
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:
