@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends.c_text import comment_text, table_rows
+from codegen.backends.mlp_arm import arm_context
 from codegen.backends.mlp_avr import avr_context
 from codegen.backends.render import render
 from codegen.ir.interpret_mlp import model_op_counts
@@ -103,6 +104,7 @@ def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
         "nan_code": _rows(ir.input_quant.nan_code, PER_LINE),
         "pow2": _pow2(ir),
         "avr": avr_context(ir),
+        "arm": arm_context(ir),
         "widest": ir.widest,
         "hidden": [_layer(index, layer) for index, layer in enumerate(hidden)],
         "output": _layer(len(hidden), ir.layers[-1]),
