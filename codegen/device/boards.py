@@ -31,10 +31,15 @@ class Board:
     # Debian's cross compilers; the Arduino core's own include paths are left out).
     cflags: tuple[str, ...] = ()
     cross_compiler: str | None = None  # Debian compiler for the bare test build, if any
+    # Extra flags mcugen adds to platformio.ini's build_flags (also in `cflags`)
+    build_flags: tuple[str, ...] = ()
 
 
 SERIAL_BAUD = 115200
 _AVR_DEFINES = ("-DARDUINO=10808", "-DARDUINO_ARCH_AVR", "-DPLATFORMIO=60118")
+# avr-gcc 5.4 can size a branch of a long if-else chain wrongly ("relocation truncated to fit:
+# R_AVR_7_PCREL"); linker relaxation fixes the layout.
+_AVR_BUILD_FLAGS = ("-mrelax",)
 
 BOARDS: dict[str, Board] = {
     b.key: b
@@ -42,15 +47,16 @@ BOARDS: dict[str, Board] = {
         Board(
             "uno", "uno", "atmelavr", "arduino", "avr", "avr (ATmega328P)", "Timer1 cycles",
             16_000_000, 32_256, 2_048, 115200, SERIAL_BAUD,
-            cflags=("-mmcu=atmega328p", "-DF_CPU=16000000L", "-DARDUINO_AVR_UNO", *_AVR_DEFINES),
-            cross_compiler="avr-gcc",
+            cflags=("-mmcu=atmega328p", "-DF_CPU=16000000L", "-DARDUINO_AVR_UNO", *_AVR_DEFINES,
+                    *_AVR_BUILD_FLAGS),
+            cross_compiler="avr-gcc", build_flags=_AVR_BUILD_FLAGS,
         ),
         Board(
             "megaatmega2560", "megaatmega2560", "atmelavr", "arduino", "avr", "avr (ATmega2560)",
             "Timer1 cycles", 16_000_000, 253_952, 8_192, 115200, SERIAL_BAUD,
             cflags=("-mmcu=atmega2560", "-DF_CPU=16000000L", "-DARDUINO_AVR_MEGA2560",
-                    *_AVR_DEFINES),
-            cross_compiler="avr-gcc",
+                    *_AVR_DEFINES, *_AVR_BUILD_FLAGS),
+            cross_compiler="avr-gcc", build_flags=_AVR_BUILD_FLAGS,
         ),
         Board(
             "nucleo_f401re", "nucleo_f401re", "ststm32", "arduino", "cortex-m4", "cortex-m4 (STM32F401RE)",

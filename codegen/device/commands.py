@@ -1,13 +1,12 @@
 """The device commands of `mcugen`: `project`, `flash`, `device-verify`.
 
-codegen/cli.py adds every command in COMMANDS to its group. The conversion options mirror
-`mcugen convert`'s (same names, same meaning) so a model converts to the same header, and so
-the same hash, whichever command converts it.
+codegen/cli.py adds every command in COMMANDS to its group. They share the conversion options
+of every command (codegen/cli_common.py), so a model converts to the same header, and so the
+same hash, whichever command converts it.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import tempfile
@@ -15,98 +14,53 @@ from pathlib import Path
 
 import click
 
+from codegen.cli_common import conversion_flags, convert_model_file, model_options, user_errors
 from codegen.device.boards import BOARDS, get_board
 from codegen.device.flash import flash
 from codegen.device.project import write_project
 from codegen.device.verify import DeviceResult, device_verify
 from codegen.errors import UserError
-from codegen.settings import INPUT_TYPES, LAYOUTS, InputQuantization, Settings
-
-
-def _user_errors(command):
-    """A UserError prints `error: ...` and exits 2, as everywhere in the CLI."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except UserError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
-def _model_options(command):
-    options = [
-        click.argument("model", type=click.Path(dir_okay=False)),
-        click.option("--name", default="model", show_default=True, help="C identifier of the model."),
-        click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True),
-        click.option("--input", "input_type", type=click.Choice(INPUT_TYPES), default="float32",
-                     show_default=True, help="Type of the features the device passes."),
-        click.option("--scale", default="1", show_default=True, help="Integer input scale(s), as in convert."),
-        click.option("--zero-point", default="0", show_default=True, help="Integer input zero point(s)."),
-        click.option("--calibration", type=click.Path(dir_okay=False), help="MLPs: CSV of typical rows."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _convert(options: dict, target: str, fallback_calibration=None):
-    # Imported here: the converter is the heavy part and `--help` should not need it.
-    from codegen.api import convert_with
-    from codegen.data_io import read_csv, read_number_list
-    from codegen.frontends.load import load_model
-
-    quantization = InputQuantization(
-        read_number_list(options["scale"], "scale"),
-        tuple(int(z) for z in read_number_list(options["zero_point"], "zero-point")),
-    )
-    settings = Settings(name=options["name"], layout=options["layout"], input=options["input_type"],
-                        target=target, quantization=quantization)
-    estimator = load_model(options["model"], warn=lambda m: click.echo(f"warning: {m}", err=True))
-    calibration = read_csv(options["calibration"], "calibration") if options["calibration"] else fallback_calibration
-    return convert_with(estimator, settings, calibration=calibration)
-
 
 _board_option = click.option("--board", required=True, type=click.Choice(sorted(BOARDS)),
                              help="Target board (PlatformIO id in the generated platformio.ini).")
 
 
 @click.command("project")
-@_model_options
+@model_options
 @_board_option
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder for the PlatformIO project.")
-@_user_errors
+@user_errors
 def project_command(board: str, output: str, **options) -> None:
     """Write a PlatformIO project that runs MODEL on BOARD behind the serial protocol."""
-    converted = _convert(options, get_board(board).target)
+    converted = convert_model_file(options, get_board(board).target)
     path = write_project(converted.header_text, converted.name, converted.model_hash, board, Path(output))
     click.echo(f"wrote {path} (model hash 0x{converted.model_hash:08X})")
-    click.echo(f"build and upload: mcugen flash {options['model']} --board {board}  (or: pio run -d {path} -t upload)")
+    flags = conversion_flags(options)
+    click.echo(f"build and upload: mcugen flash {options['model']}{flags} --board {board}  "
+               f"(or: pio run -d {path} -t upload)")
 
 
 @click.command("flash")
-@_model_options
+@model_options
 @_board_option
 @click.option("--port", help="Serial port of the board (default: PlatformIO finds it).")
 @click.option("--project-dir", type=click.Path(file_okay=False),
               help="Keep the generated project here (default: a temporary folder).")
-@_user_errors
+@user_errors
 def flash_command(board: str, port: str | None, project_dir: str | None, **options) -> None:
     """Build MODEL's firmware for BOARD and upload it with PlatformIO."""
-    converted = _convert(options, get_board(board).target)
+    converted = convert_model_file(options, get_board(board).target)
     with tempfile.TemporaryDirectory(prefix="mcugen-flash-") as tmp:
         where = Path(project_dir) if project_dir else Path(tmp) / "project"
         write_project(converted.header_text, converted.name, converted.model_hash, board, where)
         flash(where, board, port, echo=click.echo)
-    click.echo(f"check it with: mcugen device-verify {options['model']} --port {port or 'PORT'} --data X.csv")
+    click.echo(f"check it with: mcugen device-verify {options['model']}{conversion_flags(options)} "
+               f"--port {port or 'PORT'} --data X.csv")
 
 
 @click.command("device-verify")
-@_model_options
+@model_options
 @click.option("--port", required=True, help="Serial port of the board.")
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of input rows.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="CSV of true labels, for accuracy.")
@@ -114,7 +68,7 @@ def flash_command(board: str, port: str | None, project_dir: str | None, **optio
 @click.option("--baud", default=115200, show_default=True, type=int)
 @click.option("--timeout", default=1.0, show_default=True, type=float, help="Seconds to wait for one answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@_user_errors
+@user_errors
 def device_verify_command(port: str, data: str, labels: str | None, check_scores: bool, baud: int,
                           timeout: float, as_json: bool, **options) -> None:
     """Run every row of DATA on the board at PORT and compare with the interpreter and
@@ -125,7 +79,7 @@ def device_verify_command(port: str, data: str, labels: str | None, check_scores
     y = read_labels(labels) if labels else None
     if y is not None and len(y) != len(X):
         raise UserError(f"--labels has {len(y)} rows but --data has {len(X)}; give one label per row")
-    converted = _convert(options, "host", fallback_calibration=X)
+    converted = convert_model_file(options, "host", fallback_calibration=X)
     rows = converted.check_rows(X)
     result = device_verify(
         port, rows, converted.interpret(rows), converted.model_hash,

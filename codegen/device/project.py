@@ -116,6 +116,7 @@ def platformio_ini(board: Board, name: str, model_hash: int) -> str:
         "build_flags =",
         f"    -DMCUGEN_BAUD={board.serial_baud}",
         "    -Wall",
+        *(f"    {flag}" for flag in board.build_flags),
         "",
     ]
     return "\n".join(lines)

@@ -41,6 +41,9 @@ def build(build_dir: Path, mcu: str, cflags: list[str]) -> Path:
         toolchains.require("avr-gcc"),
         "-std=gnu99",
         "-Os",
+        # avr-gcc 5.4 can size a branch of a long if-else chain wrongly ("relocation truncated
+        # to fit: R_AVR_7_PCREL"); linker relaxation fixes the layout. Projects set it too.
+        "-mrelax",
         f"-mmcu={mcu}",
         f"-DF_CPU={F_CPU}UL",
         "-Wall",
