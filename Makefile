@@ -46,4 +46,4 @@ toolchains:
 	fi
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache demo-out
+	rm -rf $(VENV) build dist .pytest_cache demo-out forest-out boosting-out mlp-out gesture-out

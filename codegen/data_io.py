@@ -41,10 +41,22 @@ def read_csv(path: str | Path, what: str = "data") -> np.ndarray:
 
 
 def read_labels(path: str | Path) -> np.ndarray:
-    table = read_csv(path, "labels")
-    if table.shape[1] != 1:
-        raise UserError(f"labels file {path} has {table.shape[1]} columns; give one label per line")
-    return table[:, 0]
+    """One label per line: numbers (float64), or text labels as strings. A first line that is
+    not numeric in a file whose other lines are numbers is taken as a header."""
+    path = Path(path)
+    try:
+        with path.open(newline="") as handle:
+            lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read labels file {path}: {error}; give a text file, one label per line") from None
+    if any(len(row) != 1 for row in lines):
+        raise UserError(f"labels file {path} has several columns; give one label per line")
+    cells = [row[0].strip() for row in lines]
+    if len(cells) > 1 and not _is_numeric(cells[:1]) and all(_is_numeric([c]) for c in cells[1:]):
+        cells = cells[1:]
+    if not cells:
+        raise UserError(f"labels file {path} has no labels; give one label per line")
+    return np.asarray([float(c) for c in cells]) if _is_numeric(cells) else np.asarray(cells)
 
 
 def read_number_list(text: str, what: str) -> tuple[float, ...]:

@@ -70,8 +70,8 @@ def _agreement(model: ConvertedModel, X, predictions, scores, expected, labels) 
     if model.is_classifier:
         out["agreement"] = float(np.mean(decoded == reference)) if len(X) else 1.0
         if labels is not None:
-            out["accuracy"] = float(np.mean(decoded == np.asarray(labels).astype(decoded.dtype)))
-            out["sklearn_accuracy"] = float(np.mean(reference == np.asarray(labels).astype(reference.dtype)))
+            out["accuracy"] = _accuracy(decoded, labels)
+            out["sklearn_accuracy"] = _accuracy(reference, labels)
     else:
         error = np.abs(decoded - reference)
         bound = float(model.report().get("output_error_bound", 0.0))
@@ -81,6 +81,15 @@ def _agreement(model: ConvertedModel, X, predictions, scores, expected, labels) 
         slack = 1e-9 * (1.0 + np.abs(reference))
         out["agreement"] = float(np.mean(error <= bound + slack)) if len(X) else 1.0
     return out
+
+
+def _accuracy(predicted: np.ndarray, labels) -> float:
+    """Labels read from a file are numbers or strings; compare them in the predictions' type,
+    or as text when the types differ (string class labels)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "US" or np.asarray(predicted).dtype.kind in "USO":
+        return float(np.mean(np.asarray(predicted).astype(str) == labels.astype(str)))
+    return float(np.mean(predicted == labels.astype(np.asarray(predicted).dtype)))
 
 
 def passed(result: dict, kind: str) -> bool:
