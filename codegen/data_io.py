@@ -49,8 +49,9 @@ def read_labels(path: str | Path) -> np.ndarray:
             lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"cannot read labels file {path}: {error}; give a text file, one label per line") from None
-    if any(len(row) != 1 for row in lines):
-        raise UserError(f"labels file {path} has several columns; give one label per line")
+    widest = max((len(row) for row in lines), default=1)
+    if widest != 1:
+        raise UserError(f"labels file {path} has {widest} columns; give one label per line")
     cells = [row[0].strip() for row in lines]
     if len(cells) > 1 and not _is_numeric(cells[:1]) and all(_is_numeric([c]) for c in cells[1:]):
         cells = cells[1:]
