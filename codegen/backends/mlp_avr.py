@@ -8,10 +8,11 @@ c = bias - 128 sum w' + 16384 n_in is in the table and -128 sum x' is added once
 Weights of four (then two, then one) output channels are interleaved so one activation load
 serves every channel of the group.
 
-Requantisation (acc * M + 2**(s-1)) >> s: |acc| < 2**23 and M < 2**23 give a 6-byte product
-of magnitudes from nine `mul`; a negative acc rounds with 2**(s-1) - 1 on the magnitude, then
-changes sign (floor((-P + h) / 2**s) = -((P + h - 1) >> s)). s is a multiple of 8 shared by the
-layer, so the result is whole bytes of the product.
+Requantisation (acc * M + 2**(s-1)) >> s in asm, per channel: a' = acc + 2**23 (folded into c')
+lies in [0, 2**24) since |acc| < 2**23, so the product a' * M is unsigned (six `mul` for a
+two-byte M, nine for three); the accumulator P starts at K = 2**(s-1) - 2**23 M modulo
+2**(8 width), so P = acc * M + 2**(s-1) and the result is bytes s/8.. of P, read as signed. The
+per-channel bytes (c', M, bytes 2.. of K) follow each group's weights in one flash stream.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ def avr_context(ir: MLP) -> dict | None:
     return {
         "layers": [_layer(index, layer) for index, layer in enumerate(ir.layers)],
         "kernels": [_kernel(g) for g in GROUPS],
-        "mul_asm": _mul_asm(),
     }
 
 
@@ -59,32 +59,93 @@ def _groups(n_out: int) -> list[tuple[int, int]]:
 
 def _layer(index: int, layer: DenseLayer) -> dict:
     w = layer.weights.astype(np.int64) + 128
-    interleaved = np.concatenate([w[start : start + size].T.reshape(-1) for start, size in _groups(layer.n_out)])
-    c = layer.bias.astype(np.int64) - 128 * w.sum(axis=1) + 16384 * layer.n_in
     shift = int(layer.shift[0])
+    n_mult = 3 if int(layer.multiplier.max()) >= 2**16 else 2
+    width = 3 + n_mult  # bytes of the product a' * M
+    c = layer.bias.astype(np.int64) - 128 * w.sum(axis=1) + 16384 * layer.n_in + 2**23
+    k = (2 ** (shift - 1) - 2**23 * layer.multiplier.astype(np.int64)) % 2 ** (8 * width)
+    stream = []
+    for start, size in _groups(layer.n_out):
+        stream.append(w[start : start + size].T.reshape(-1))
+        for o in range(start, start + size):
+            stream += [_bytes(int(c[o]), 3), _bytes(int(layer.multiplier[o]), n_mult)]
+            stream.append(_bytes(int(k[o]) >> 16, width - 2))
+    words = np.concatenate(stream)
     return {
         "index": index,
         "n_in": layer.n_in,
         "n_out": layer.n_out,
         "score": layer.activation == ACT_SCORE,
-        "weights": table_rows((int(v) for v in interleaved), 16),
-        "n_weights": int(interleaved.size),
-        "const": table_rows((int(v) for v in c), 8),
-        "mult": table_rows((int(v) for v in layer.multiplier), 8),
-        "half": f"0x{1 << (shift - 1):X}",
-        "select": _select(shift),
+        "weights": table_rows((int(v) for v in words), 16),
+        "n_weights": int(words.size),
+        "mult_type": "__uint24" if n_mult == 3 else "uint16_t",
+        "product": [f"p{b}" for b in range(width)],
+        "result": f"p{shift // 8}",
+        "epilogue": [_q(line) for line in _epilogue(layer, n_mult, shift)],
         "groups": [{"start": start, "size": size} for start, size in _groups(layer.n_out)],
     }
 
 
-def _select(shift: int) -> str:
-    """C expression of bytes shift/8.. of the product held in lo (bytes 0-3) and hi (4-5)."""
-    return {
-        8: "(lo >> 8) | ((uint32_t)hi << 24)",
-        16: "(lo >> 16) | ((uint32_t)hi << 16)",
-        24: "(lo >> 24) | ((uint32_t)hi << 8)",
-        32: "(uint32_t)hi",
-    }[shift]
+def _bytes(value: int, n: int) -> np.ndarray:
+    return np.array([(value >> (8 * i)) & 0xFF for i in range(n)], dtype=np.int64)
+
+
+def _q(line: str) -> str:
+    return '"' + line + '\\n\\t"'
+
+
+def _epilogue(layer: DenseLayer, n_mult: int, shift: int) -> list[str]:
+    """a' = a + c' (a holds sum w'x' - 128 sum x', so a' = acc + 2**23, in [0, 2**24));
+    P = K + a' * M over `width` bytes (mod 2**(8 width)) with K = 2**(s-1) - 2**23 M (bytes 2..
+    from flash); P >> s is then (acc * M + 2**(s-1)) >> s. Hidden layers add the zero point and
+    clamp, leaving code + 128 in byte s/8 of P; score layers sign-extend into %[v]."""
+    width = 3 + n_mult
+    lines = []
+    for i, op in enumerate(("add", "adc", "adc")):
+        lines += ["lpm %[t], Z+", f"{op} %{'ABC'[i]}[a], %[t]"]
+    lines += [f"lpm %{'ABC'[j]}[m], Z+" for j in range(n_mult)]
+    lines += [f"lpm %[p{b}], Z+" for b in range(2, width)]
+    half = (shift - 1) // 8
+    lines += [f"ldi %[p{b}], {0x80 if half == b else 0}" for b in (0, 1)]
+    lines.append("clr %[zero]")
+    for i in range(3):
+        for j in range(n_mult):
+            off = i + j
+            lines += [f"mul %{'ABC'[i]}[a], %{'ABC'[j]}[m]", f"add %[p{off}], r0"]
+            lines += [f"adc %[p{off + 1}], r1"] if off + 1 < width else []
+            lines += [f"adc %[p{b}], %[zero]" for b in range(off + 2, width)]
+    lines.append("clr __zero_reg__")
+    result = [f"%[p{b}]" for b in range(shift // 8, width)]
+    if layer.activation == ACT_SCORE:
+        return lines + _to_int32(result)
+    return lines + _clamp(result, layer.zero_point, layer.clamp[0])
+
+
+def _to_int32(result: list[str]) -> list[str]:
+    """%[v] = the signed value of the result bytes (the low four)."""
+    lines = [f"mov %{'ABCD'[i]}[v], {reg}" for i, reg in enumerate(result[:4])]
+    if len(result) < 4:
+        lines += [f"mov %[t], {result[-1]}", "lsl %[t]", "sbc %[t], %[t]"]
+        lines += [f"mov %{'ABCD'[i]}[v], %[t]" for i in range(len(result), 4)]
+    return lines
+
+
+def _clamp(result: list[str], zero: int, low: int) -> list[str]:
+    """result + zero clamped to [low, 127], plus 128, in result[0] (signed compares over all
+    the result bytes)."""
+    lines = []
+    if len(result) == 1:  # one signed byte: widen, the sum may leave int8
+        lines += ["mov %[t], " + result[0], "lsl %[t]", "sbc %[t], %[t]"]
+        result = result + ["%[t]"]
+    neg = (-zero) % 2 ** (8 * len(result))
+    for i, reg in enumerate(result):
+        lines.append(f"{'subi' if i == 0 else 'sbci'} {reg}, {(neg >> (8 * i)) & 0xFF}")
+    lines += [f"cpi {result[0]}, 128"] + [f"cpc {reg}, %[zero]" for reg in result[1:]]
+    lines += ["brlt 1f", f"ldi {result[0]}, 255", "rjmp 2f", "1:"]
+    lines += [f"cpi {result[0]}, {low & 0xFF}", f"ldi %[zero], {0xFF if low < 0 else 0}"]
+    lines += [f"cpc {reg}, %[zero]" for reg in result[1:]]
+    lines += ["brge 3f", f"ldi {result[0]}, {low + 128}", "rjmp 2f", "3:", f"subi {result[0]}, 0x80", "2:"]
+    return lines
 
 
 def _kernel(g: int) -> dict:
@@ -97,19 +158,3 @@ def _kernel(g: int) -> dict:
             f'"adc %B[a{k}], r1\\n\\t" "adc %C[a{k}], %[zero]\\n\\t"'
         )
     return {"g": g, "body": lines}
-
-
-def _mul_asm() -> list[str]:
-    """lo:hi (6 bytes, holding the rounding constant) += u * m, both 3-byte magnitudes."""
-    names = "ABCD"
-    lines = ['"clr %[zero]\\n\\t"']
-    for i in range(3):
-        for j in range(3):
-            offset = i + j
-            dest = [f"%{names[b]}[lo]" if b < 4 else f"%{'AB'[b - 4]}[hi]" for b in range(offset, 6)]
-            ops = [f'"mul %{names[i]}[u], %{names[j]}[m]\\n\\t"']
-            ops += [f'"add {dest[0]}, r0\\n\\t"', f'"adc {dest[1]}, r1\\n\\t"']
-            ops += [f'"adc {d}, %[zero]\\n\\t"' for d in dest[2:]]
-            lines.append(" ".join(ops))
-    lines.append('"clr __zero_reg__\\n\\t"')
-    return lines
