@@ -78,6 +78,7 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "class_vote": ir.class_vote,
         "base": [c_text.int_literal(b) for b in ir.base_score],
         "post": ir.post,
+        "tie_margin": ir.tie_margin,
         "shape": code_shape(ir),
         "class_ctype": c_text.unsigned_type(max(ir.n_outputs - 1, 0)),
         "n_nodes": ir.n_nodes,

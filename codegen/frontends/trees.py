@@ -2,7 +2,8 @@
 
 Per estimator, what `predict` computes (scikit-learn 1.x):
 - DecisionTree*/ExtraTree*: the leaf's class distribution (argmax) or value.
-- RandomForest*/ExtraTrees*: the mean of the trees' leaf probabilities (soft voting) or values.
+- RandomForest*/ExtraTrees*: the mean of the trees' leaf probabilities (soft voting) or values;
+  the IR keeps the sum of probabilities (same argmax).
 - GradientBoosting*: init + learning_rate * sum of tree values; binary class 1 when raw >= 0.
 - HistGradientBoosting*: baseline + sum of (already shrunk) leaf values; binary class 1 when
   raw > 0; NaN follows each node's missing_go_to_left.
@@ -114,7 +115,11 @@ def _single_tree(estimator, kind: str) -> TreeEnsemble:
 def _forest(estimator, kind: str) -> TreeEnsemble:
     classifier = kind.endswith("Classifier")
     members = estimator.estimators_
-    scale = np.float64(1.0) / len(members)
+    # Regression: the mean of the trees. Classification: the *sum* of leaf probabilities, as
+    # scikit-learn adds them before dividing by the number of trees; the division cannot
+    # change the argmax, and leaving it out keeps dyadic probabilities (1/2, 3/4, ...) exact in
+    # fixed point, so exact ties stay ties and go to the lowest class, as in scikit-learn.
+    scale = np.float64(1.0) if classifier else np.float64(1.0) / len(members)
     trees = [_sklearn_tree(m.tree_, scale, normalise=classifier) for m in members]
     n_outputs = trees[0].value.shape[1]
     return _assemble(

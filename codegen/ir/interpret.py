@@ -85,9 +85,14 @@ def _comparable(ir: TreeEnsemble, X: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
     if ir.post == POST_ARGMAX:
-        return np.argmax(scores, axis=1).astype(np.int64)
+        # the C's scan: a later class wins only by more than tie_margin
+        best = np.zeros(len(scores), dtype=np.int64)
+        rows = np.arange(len(scores))
+        for k in range(1, scores.shape[1]):
+            best = np.where(scores[:, k] - scores[rows, best] > ir.tie_margin, k, best)
+        return best
     if ir.post == POST_POSITIVE:
-        return (scores[:, 0] > 0).astype(np.int64)
+        return (scores[:, 0] > ir.tie_margin).astype(np.int64)
     if ir.post == POST_NONNEGATIVE:
         return (scores[:, 0] >= 0).astype(np.int64)
     assert ir.post == POST_IDENTITY

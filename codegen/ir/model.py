@@ -102,6 +102,11 @@ class TreeEnsemble:
     leaf_encoding: str = "dense"
     tree_output: np.ndarray | None = None  # int32 (n_trees,), for "scalar"
     class_vote: int = 0  # for "class"
+    # Soft voting (sums of leaf probabilities): classes whose sums are equal as rationals are
+    # equal doubles in scikit-learn, and so go to the lowest index; in fixed point they may
+    # differ by rounding. A class beats the best so far only by more than tie_margin (twice
+    # the proven rounding bound of a score); "positive" means score > tie_margin.
+    tie_margin: int = 0
     estimator: str = ""  # scikit-learn class name, for reports
     notes: tuple[str, ...] = field(default_factory=tuple)
 

@@ -7,7 +7,8 @@
   class instead of the leaf's probabilities; predictions are unchanged.
 - "scalar": each tree adds to one score only (boosting, regression): a leaf is one number.
   Binary soft voting (two scores s0, s1, class 1 when s1 > s0) becomes one margin score
-  s1 - s0 with class 1 when it is > 0: one add per tree instead of two.
+  s1 - s0 with class 1 when it is > 0: one add per tree instead of two. Soft voting keeps
+  exact ties as ties (see TreeEnsemble.tie_margin).
 - "sparse": anything else: a leaf adds its non-zero entries to their scores.
 Runs after quantize_leaves (values are integers) and before compact_leaves.
 """
@@ -30,11 +31,14 @@ def encode_leaves(ir: TreeEnsemble, float_leaves: np.ndarray) -> TreeEnsemble:
             return _as_classes(ir, np.argmax(nonzero, axis=1), int(votes[0]))
         if ir.n_trees == 1:
             return _as_classes(ir, np.argmax(float_leaves, axis=1), int(values.max(initial=1)) or 1)
-        if ir.n_outputs == 2 and (values >= 0).all():  # then |s1 - s0| <= max(s1, s0): no overflow
-            margin = (values[:, 1] - values[:, 0]).reshape(-1, 1)
-            return ir.with_(leaf_encoding="scalar", leaf_values=margin, base_score=np.zeros(1, dtype=np.int64),
-                            tree_output=np.zeros(ir.n_trees, dtype=np.int32), post=POST_POSITIVE,
-                            error_bound=2 * ir.error_bound)
+        if (values >= 0).all():  # probabilities: soft voting
+            ties = _tie_margin(ir)
+            if ir.n_outputs == 2:  # then |s1 - s0| <= max(s1, s0): no overflow
+                margin = (values[:, 1] - values[:, 0]).reshape(-1, 1)
+                return ir.with_(leaf_encoding="scalar", leaf_values=margin, base_score=np.zeros(1, dtype=np.int64),
+                                tree_output=np.zeros(ir.n_trees, dtype=np.int32), post=POST_POSITIVE,
+                                error_bound=2 * ir.error_bound, tie_margin=ties)
+            return ir.with_(leaf_encoding="sparse", tie_margin=ties)
     owner = leaf_owner(ir)
     touched = np.zeros((ir.n_trees, ir.n_outputs), dtype=bool)
     reached = owner >= 0
@@ -44,6 +48,11 @@ def encode_leaves(ir: TreeEnsemble, float_leaves: np.ndarray) -> TreeEnsemble:
         scalars = values[np.arange(ir.n_leaves), column[np.maximum(owner, 0)]]
         return ir.with_(leaf_encoding="scalar", leaf_values=scalars.reshape(-1, 1), tree_output=column)
     return ir.with_(leaf_encoding="sparse")
+
+
+def _tie_margin(ir: TreeEnsemble) -> int:
+    """Two scores that are equal as rationals differ by at most twice the rounding bound."""
+    return int(np.ceil(2 * ir.error_bound * 2.0**ir.leaf_format.frac_bits))
 
 
 def _as_classes(ir: TreeEnsemble, classes: np.ndarray, vote: int) -> TreeEnsemble:

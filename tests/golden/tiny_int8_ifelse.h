@@ -35,7 +35,7 @@ extern "C" {
 #define TINY_OUTPUT_FRAC_BITS 0
 #define TINY_OUTPUT_ONE (1L << TINY_OUTPUT_FRAC_BITS)
 #define TINY_OUTPUT_TO_REAL(v, type) ((type)(v) / (type)TINY_OUTPUT_ONE)
-#define TINY_MODEL_HASH 0x8E6C618Cu
+#define TINY_MODEL_HASH 0x23121057u
 
 typedef int8_t tiny_input_t;
 
