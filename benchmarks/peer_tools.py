@@ -29,7 +29,7 @@ class PeerCode:
     """What run_on_target needs to build one tool's code for one model."""
 
     header_text: str
-    input_dtype: str = "float32"  # the bytes each row is sent as (a key of glue.INPUT_DTYPES)
+    input_dtype: str = "float32"  # the bytes each row is sent as (a key of codegen.input_types.INPUT_TYPES)
     extra_cflags: tuple[str, ...] = ()
 
 

@@ -44,8 +44,8 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 import codegen  # noqa: E402
 from codegen.errors import UserError  # noqa: E402
 from codegen.harness import toolchains  # noqa: E402
-from codegen.harness.glue import INPUT_DTYPES  # noqa: E402
 from codegen.harness.targets import TargetRun, run_on_target  # noqa: E402
+from codegen.input_types import INPUT_TYPES  # noqa: E402
 
 TARGET = "atmega2560"
 SEED = 0
@@ -198,7 +198,7 @@ def run_in_chunks(header: Path, name: str, rows: np.ndarray, code: PeerCode) -> 
 def device_rows(X: np.ndarray, input_dtype: str) -> np.ndarray:
     """The rows as the device passes them. Integer inputs are truncated toward zero, as a C
     cast from float does (and as emlearn's own float wrapper does for its int16 models)."""
-    dtype = INPUT_DTYPES[input_dtype]
+    dtype = INPUT_TYPES[input_dtype].numpy
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         return np.clip(np.trunc(X), info.min, info.max).astype(dtype)

@@ -14,8 +14,8 @@ import numpy as np
 from codegen.backends.c_text import hash32
 from codegen.errors import UserError
 from codegen.frontends import model_kind, read_trees
-from codegen.harness.glue import INPUT_DTYPES
 from codegen.harness.host import build_host, run_host
+from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpret import interpret_trees
 from codegen.ir.interpretation import Interpretation
 from codegen.ir.model import InputSpec
@@ -128,7 +128,7 @@ class ConvertedModel:
         if X.ndim != 2 or X.shape[1] != n_features:
             raise UserError(f"the data has {X.shape[-1] if X.ndim else 0} columns but the model takes "
                             f"{n_features} features; give one column per feature")
-        dtype = INPUT_DTYPES[self.input_dtype]
+        dtype = INPUT_TYPES[self.input_dtype].numpy
         if dtype.kind in "iu":
             info = np.iinfo(dtype)
             if not np.array_equal(X, np.round(X)) or X.min(initial=0) < info.min or X.max(initial=0) > info.max:

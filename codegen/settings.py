@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, field
 
 from codegen.errors import UserError
+from codegen.input_types import INPUT_TYPES as INPUT_TYPE_TABLE
 
 LAYOUTS = ("auto", "ifelse", "table")
-INPUT_TYPES = ("float32", "int8", "int16", "int32", "uint8", "uint16")
+INPUT_TYPES = tuple(INPUT_TYPE_TABLE)
 TARGETS = ("host", "avr", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "esp32", "riscv32")
 
 # C99 keywords and the C++ ones a header included from C++ must not use as names

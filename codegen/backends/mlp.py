@@ -11,20 +11,12 @@ from codegen.backends.c_text import comment_text, table_rows
 from codegen.backends.mlp_arm import arm_context
 from codegen.backends.mlp_avr import avr_context
 from codegen.backends.render import render
+from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpret_mlp import model_op_counts
 from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, INPUT_POW2, MLP, N_BOUNDARIES, DenseLayer
 from codegen.ir.validate_mlp import validate_mlp
 from codegen.settings import Settings
 
-C_TYPES = {
-    "float32": "float",
-    "int8": "int8_t",
-    "uint8": "uint8_t",
-    "int16": "int16_t",
-    "uint16": "uint16_t",
-    "int32": "int32_t",
-}
-INPUT_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4}
 PER_LINE = 16
 
 
@@ -93,8 +85,8 @@ def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
         "n_classes": len(ir.classes) if ir.is_classifier else 0,
         "frac_bits": ir.output_format.frac_bits,
         "post": ir.post,
-        "input_ctype": C_TYPES[ir.input.dtype],
-        "input_bytes": INPUT_BYTES[ir.input.dtype],
+        "input_ctype": INPUT_TYPES[ir.input.dtype].ctype,
+        "input_bytes": INPUT_TYPES[ir.input.dtype].bytes,
         "input_mode": _input_mode(ir),
         "input_offset": ir.input_quant.offset,
         "bounds": _rows(ir.input_quant.boundaries.reshape(-1), PER_LINE // 2),

@@ -13,13 +13,12 @@ import numpy as np
 from codegen.backends import c_text
 from codegen.backends.render import render
 from codegen.backends.targets import profile
+from codegen.input_types import INPUT_TYPES
 from codegen.ir.floatkey import SIGN_BIT
-from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, INPUT_BITS, leaf_bytes, vote_bits
+from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
 from codegen.ir.model import TreeEnsemble
 from codegen.settings import Settings
 
-INPUT_CTYPES = {"float32": "float", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
-                "uint8": "uint8_t", "uint16": "uint16_t"}
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 
 
@@ -53,7 +52,7 @@ def code_shape(ir: TreeEnsemble) -> str:
 
 def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, version: str) -> dict:
     name = settings.name
-    input_bits = INPUT_BITS[ir.input.dtype]
+    input_bits = INPUT_TYPES[ir.input.dtype].bits
     acc_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
     return {
         "name": name,
@@ -66,7 +65,7 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "n_classes": len(ir.classes) if ir.is_classifier else 0,
         "frac_bits": ir.leaf_format.frac_bits if ir.leaf_encoding != "class" else 0,
         "model_hash": f"0x{model_hash:08X}u",
-        "input_ctype": INPUT_CTYPES[ir.input.dtype],
+        "input_ctype": INPUT_TYPES[ir.input.dtype].ctype,
         "is_float": ir.input.is_float,
         "node_compare": COMPARE_CLASS[input_bits],
         "input_bytes": input_bits // 8,
@@ -195,7 +194,7 @@ def _table_context(ir: TreeEnsemble, name: str) -> dict:
         node_test = f"{name}_le_key({name}_bits(x, (unsigned)(f >> 1)), t, f & 1u)"
     else:
         features = ir.feature.astype(np.int64)
-        threshold_ctype = INPUT_CTYPES[ir.input.dtype]
+        threshold_ctype = INPUT_TYPES[ir.input.dtype].ctype
         node_test = "x[f] <= t"
     feature_ctype = c_text.unsigned_type(int(features.max(initial=0)))
     tables = [_array(f"{name}_feature", feature_ctype, features)]

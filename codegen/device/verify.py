@@ -17,7 +17,7 @@ from codegen.device import protocol
 from codegen.device.link import Link, SerialLink, Session
 from codegen.device.protocol import Hello
 from codegen.errors import UserError
-from codegen.harness.glue import INPUT_DTYPES
+from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpretation import Interpretation
 
 MAX_MISMATCHES_KEPT = 20
@@ -137,7 +137,7 @@ def handshake(session: Session, model_hash: int, rows: np.ndarray, input_dtype: 
             f"the board runs another model (hash 0x{hello.model_hash:08X}, expected "
             f"0x{model_hash:08X}); flash this one first with: mcugen flash MODEL --board BOARD"
         )
-    dtype = INPUT_DTYPES[input_dtype]
+    dtype = INPUT_TYPES[input_dtype].numpy
     if rows.ndim != 2 or rows.shape[1] != hello.n_features or dtype.itemsize != hello.input_size:
         raise UserError(
             f"the board's model takes {hello.n_features} features of {hello.input_size} bytes but "
@@ -150,7 +150,7 @@ def _run_rows(
     session: Session, hello: Hello, rows: np.ndarray, input_dtype: str, check_scores: bool,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dtype = INPUT_DTYPES[input_dtype]
+    dtype = INPUT_TYPES[input_dtype].numpy
     n_outputs = hello.n_outputs if check_scores else 0
     msg_type = protocol.PREDICT_SCORES if check_scores else protocol.PREDICT
     predictions = np.zeros(len(rows), dtype=np.int64)

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount
-
-# numpy dtype of each `<name>_input_t`.
-INPUT_DTYPES = {
-    "float32": np.dtype("<f4"),
-    "int8": np.dtype("i1"),
-    "int16": np.dtype("<i2"),
-    "int32": np.dtype("<i4"),
-    "uint8": np.dtype("u1"),
-    "uint16": np.dtype("<u2"),
-}
 
 
 def model_glue(name: str) -> str:
@@ -52,7 +43,7 @@ def model_glue(name: str) -> str:
 
 def rows_table(rows: np.ndarray, input_dtype: str, storage: str = "") -> str:
     """`rows` (n_rows x n_features) as a byte table; `storage` is e.g. `PROGMEM` on AVR."""
-    data = np.ascontiguousarray(rows, dtype=INPUT_DTYPES[input_dtype]).tobytes()
+    data = np.ascontiguousarray(rows, dtype=INPUT_TYPES[input_dtype].numpy).tobytes()
     body = ",".join(str(b) for b in data) or "0"
     attribute = f" {storage}" if storage else ""
     return (

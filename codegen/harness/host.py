@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.harness.glue import INPUT_DTYPES, model_glue
+from codegen.harness.glue import model_glue
+from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount
 from codegen.resources import firmware_dir
 
@@ -76,7 +77,7 @@ def build_host(header_text: str, name: str, *, count_ops: bool = False,
 
 def run_host(executable: Path, rows: np.ndarray, input_dtype: str, n_outputs: int,
              count_ops: bool = False) -> HostRun:
-    data = np.ascontiguousarray(rows, dtype=INPUT_DTYPES[input_dtype]).tobytes()
+    data = np.ascontiguousarray(rows, dtype=INPUT_TYPES[input_dtype].numpy).tobytes()
     result = subprocess.run([str(executable)], input=data, capture_output=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"host model run failed ({result.returncode}): {result.stderr.decode()[-2000:]}")

@@ -19,18 +19,11 @@ import numpy as np
 
 from codegen.errors import UserError
 from codegen.harness import avr, cortexm, sizes, toolchains
-from codegen.harness.glue import INPUT_DTYPES, write_glue
+from codegen.harness.glue import write_glue
+from codegen.input_types import INPUT_TYPES
 
 SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
 
-C_TYPES = {
-    "float32": "float",
-    "int8": "int8_t",
-    "int16": "int16_t",
-    "int32": "int32_t",
-    "uint8": "uint8_t",
-    "uint16": "uint16_t",
-}
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
 ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
 DEFAULT_ROW_BUDGET = 1 << 20
@@ -131,8 +124,8 @@ def _make_job(
 ) -> _Job:
     if target not in SIM_TARGETS:
         raise UserError(f"unknown simulator target {target!r}; choose one of {', '.join(SIM_TARGETS)}")
-    if input_dtype not in INPUT_DTYPES:
-        raise UserError(f"unknown input type {input_dtype!r}; choose one of {', '.join(INPUT_DTYPES)}")
+    if input_dtype not in INPUT_TYPES:
+        raise UserError(f"unknown input type {input_dtype!r}; choose one of {', '.join(INPUT_TYPES)}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise UserError(f"model name {name!r} is not a C identifier")
     text = header.read_text()
@@ -154,7 +147,7 @@ def _header_int(text: str, name: str, suffix: str) -> int:
 
 def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]:
     """Rows per batch, and the model's own footprint (checked against the chip)."""
-    row_bytes = job.n_features * INPUT_DTYPES[job.input_dtype].itemsize
+    row_bytes = job.n_features * INPUT_TYPES[job.input_dtype].bytes
     per_batch = max(1, min(len(rows), ROW_BUDGET.get(job.target, DEFAULT_ROW_BUDGET) // row_bytes))
     sample = rows[:per_batch]
     total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
@@ -194,7 +187,7 @@ def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: 
         cflags += [
             f"-DNULL_MODEL_FEATURES={job.n_features}",
             f"-DNULL_MODEL_OUTPUTS={job.n_outputs}",
-            f"-DNULL_MODEL_INPUT_T={C_TYPES[job.input_dtype]}",
+            f"-DNULL_MODEL_INPUT_T={INPUT_TYPES[job.input_dtype].ctype}",
         ]
     else:
         shutil.copyfile(job.header, directory / f"{job.name}.h")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount
 from codegen.ir.floatkey import float32_is_nan, float32_key
 from codegen.ir.interpretation import Interpretation
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
 
-INPUT_BITS = {"float32": 32, "int8": 8, "int16": 16, "int32": 32, "uint8": 8, "uint16": 16}
 COMPARE_CLASS = {8: opcount.CMP8, 16: opcount.CMP16, 32: opcount.CMP32}
 ADD_CLASS = {8: opcount.ADD8, 16: opcount.ADD16, 32: opcount.ADD32}
 
@@ -100,7 +100,7 @@ def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
 
 
 def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray) -> dict[str, np.ndarray]:
-    input_bits = INPUT_BITS[ir.input.dtype]
+    input_bits = INPUT_TYPES[ir.input.dtype].bits
     accumulator_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
     argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, POST_IDENTITY: 0}.get(ir.post, 1)
     if ir.returns_leaf_class:

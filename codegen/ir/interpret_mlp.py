@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount as op
 from codegen.ir.floatkey import float32_is_nan, float32_key
 from codegen.ir.interpretation import Interpretation
@@ -35,7 +36,6 @@ from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_DIRECT, INPUT_POW2, MLP, De
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-_INPUT_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4}
 
 
 def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
@@ -128,7 +128,7 @@ def model_op_counts(ir: MLP) -> dict[str, int]:
         counts[op.ADD32] += 2 * n
         counts[op.CMP32] += 3 * n
     else:
-        counts[op.RAM_BYTES] += n * _INPUT_BYTES[ir.input.dtype]
+        counts[op.RAM_BYTES] += n * INPUT_TYPES[ir.input.dtype].bytes
         counts[op.CMP32] += n * (9 if ir.input.is_float else 8)
         counts[op.FLASH_BYTES] += 32 * n
     for layer in ir.layers:

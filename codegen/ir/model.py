@@ -11,13 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-INTEGER_INPUTS = {
-    "int8": (-(2**7), 2**7 - 1),
-    "int16": (-(2**15), 2**15 - 1),
-    "int32": (-(2**31), 2**31 - 1),
-    "uint8": (0, 2**8 - 1),
-    "uint16": (0, 2**16 - 1),
-}
+from codegen.input_types import INPUT_TYPES
 
 # What the model computes after summing its trees.
 POST_ARGMAX = "argmax"  # class = index of the largest score, ties to the lowest index
@@ -62,7 +56,8 @@ class InputSpec:
 
     @property
     def value_range(self) -> tuple[int, int]:
-        return INTEGER_INPUTS[self.dtype]
+        kind = INPUT_TYPES[self.dtype]
+        return kind.low, kind.high
 
     def dequantize(self, q: np.ndarray) -> np.ndarray:
         """The float32 features scikit-learn sees for integer readings `q` (rows x features)."""

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.input_types import INPUT_TYPES
 from codegen.ir.floatkey import float32_key
 from codegen.ir.interpret_mlp import pow2_codes
 from codegen.ir.mlp import (
@@ -56,7 +57,7 @@ from codegen.ir.mlp import (
     DenseLayer,
     InputQuant,
 )
-from codegen.ir.model import INTEGER_INPUTS, QFormat
+from codegen.ir.model import QFormat
 from codegen.settings import Settings
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -201,7 +202,7 @@ def _boundaries(spec, feature: int, scale: float, zero: int) -> np.ndarray:
         low = up.astype(np.float64) < mids
         up[low] = np.nextafter(up[low], np.float32(np.inf))  # smallest float32 >= mid
         return float32_key(up)
-    lo, hi = INTEGER_INPUTS[spec.dtype]
+    lo, hi = INPUT_TYPES[spec.dtype].low, INPUT_TYPES[spec.dtype].high
     raw = np.ceil(mids / spec.scale[feature] + spec.zero_point[feature])
     return np.clip(raw, lo, min(hi + 1, INT32_MAX)).astype(np.int64)
 

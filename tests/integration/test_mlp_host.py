@@ -24,6 +24,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from codegen.backends.mlp import mlp_header
 from codegen.frontends.mlp import read_mlp
+from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount
 from codegen.ir.interpret_mlp import interpret_mlp
 from codegen.ir.validate_mlp import validate_mlp
@@ -32,14 +33,6 @@ from codegen.settings import InputQuantization, Settings
 
 C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Wshadow", "-pedantic", "-Werror", "-O1"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-INPUT_C_TYPES = {
-    "float32": "float",
-    "int8": "int8_t",
-    "uint8": "uint8_t",
-    "int16": "int16_t",
-    "uint16": "uint16_t",
-    "int32": "int32_t",
-}
 
 DRIVER = """
 #include <stdio.h>
@@ -91,7 +84,7 @@ def driver_source(name: str, input_dtype: str) -> str:
     if input_dtype == "float32":
         convert = "{ uint32_t bits = (uint32_t)value; memcpy(&x[j], &bits, sizeof bits); }"
     else:
-        convert = f"x[j] = ({INPUT_C_TYPES[input_dtype]})value;"
+        convert = f"x[j] = ({INPUT_TYPES[input_dtype].ctype})value;"
     return DRIVER.format(
         n_ops=len(opcount.OP_CLASSES),
         enum=", ".join(f"DRV_OP_{op}" for op in opcount.OP_CLASSES),

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.ir.model import INTEGER_INPUTS, POST_IDENTITY, InputSpec, TreeEnsemble
+from codegen.input_types import INPUT_TYPES
+from codegen.ir.model import POST_IDENTITY, InputSpec, TreeEnsemble
 from codegen.ir.validate import validate_trees
 from codegen.passes.lower_thresholds import lower_thresholds
 from codegen.passes.prune_constant_splits import prune_constant_splits
@@ -114,7 +115,7 @@ QUANTIZATIONS_8 = [(1.0, 0), (0.1, 0), (0.05, -20), (0.0123, 7), (3.7, 100), (1e
 @pytest.mark.parametrize("dtype", ["int8", "uint8"])
 def test_lower_thresholds_8_bit_exhaustive(dtype, scale, zero_point):
     spec = InputSpec(1, dtype, (scale,), (zero_point,))
-    lo, hi = INTEGER_INPUTS[dtype]
+    lo, hi = INPUT_TYPES[dtype].low, INPUT_TYPES[dtype].high
     rng = np.random.default_rng(zlib.crc32(repr((dtype, scale, zero_point)).encode()))
     check_lowering(spec, np.arange(lo, hi + 1), rng)
 
@@ -124,7 +125,7 @@ def test_lower_thresholds_8_bit_exhaustive(dtype, scale, zero_point):
 @pytest.mark.parametrize("dtype", ["int16", "uint16"])
 def test_lower_thresholds_16_bit_sampled(dtype, scale, zero_point):
     spec = InputSpec(1, dtype, (scale,), (zero_point,))
-    lo, hi = INTEGER_INPUTS[dtype]
+    lo, hi = INPUT_TYPES[dtype].low, INPUT_TYPES[dtype].high
     rng = np.random.default_rng(11)
     q = np.unique(np.concatenate([np.arange(lo, lo + 300), np.arange(hi - 300, hi + 1),
                                   rng.integers(lo, hi + 1, 3000), np.arange(-300, 300) if lo < 0 else []]))
