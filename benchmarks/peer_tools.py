@@ -33,8 +33,10 @@ class PeerCode:
     extra_cflags: tuple[str, ...] = ()
 
 
-# A generator: (fitted estimator, C name, training rows) -> the adapter header and its build.
-Generate = Callable[[object, str, np.ndarray], PeerCode]
+# A generator: (fitted estimator, C name, training rows, chip) -> the adapter header and its
+# build. `chip` is a run_on_target target ("atmega2560", "cortex-m4"); the chip's own flags
+# (the Cortex-M4's float ABI) are added by peers.py, not here.
+Generate = Callable[[object, str, np.ndarray, str], PeerCode]
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,21 @@ static void {name}_scores(const {name}_input_t x[{upper}_N_FEATURES], int32_t sc
 # ---- mcugen --------------------------------------------------------------------------------
 
 
+def mcugen_target(chip: str) -> str:
+    """mcugen's `target` option for a simulator chip: "avr" for the ATmegas, else the core."""
+    return "avr" if chip.startswith("atmega") else chip
+
+
 def mcugen_trees(layout: str) -> Generate:
-    def generate(estimator, name: str, X_train: np.ndarray) -> PeerCode:
-        return PeerCode(codegen.convert(estimator, name=name, layout=layout, target="avr").header_text)
+    def generate(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
+        return PeerCode(codegen.convert(estimator, name=name, layout=layout, target=mcugen_target(chip)).header_text)
 
     return generate
 
 
-def mcugen_mlp(estimator, name: str, X_train: np.ndarray) -> PeerCode:
-    return PeerCode(codegen.convert(estimator, name=name, target="avr", calibration=X_train).header_text)
+def mcugen_mlp(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
+    return PeerCode(codegen.convert(estimator, name=name, target=mcugen_target(chip),
+                                    calibration=X_train).header_text)
 
 
 # ---- emlearn -------------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def emlearn_trees(method: str) -> Generate:
     only type emlearn allows for it), node tables walked by eml_trees.h; the rows are sent as
     int16, truncated as emlearn's own float wrapper truncates them."""
 
-    def generate(estimator, name: str, X_train: np.ndarray) -> PeerCode:
+    def generate(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
         emlearn = _emlearn()
         dtype = "float" if method == "inline" else "int16_t"
         inner = f"{name}_eml"
@@ -156,9 +164,10 @@ def emlearn_trees(method: str) -> Generate:
 
 def emlearn_mlp(method: str) -> Generate:
     """emlearn's float MLP: `loadable` (eml_net.h walks layer structs) or `inline` (its
-    net_float template). Weights are `static const float` arrays, in RAM on AVR."""
+    net_float template). Weights are `static const float` arrays: in RAM on AVR, in flash on
+    Cortex-M."""
 
-    def generate(estimator, name: str, X_train: np.ndarray) -> PeerCode:
+    def generate(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
         emlearn = _emlearn()
         inner = f"{name}_eml"
         code = emlearn.convert(estimator, method=method).save(name=inner, inference=[method])
@@ -174,7 +183,7 @@ def emlearn_mlp(method: str) -> Generate:
 # ---- m2cgen --------------------------------------------------------------------------------
 
 
-def m2cgen_trees(estimator, name: str, X_train: np.ndarray) -> PeerCode:
+def m2cgen_trees(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
     """`void f(double *input, double *output)` writes the class probabilities; the adapter
     takes their argmax (first maximum, as numpy and sklearn). avr-gcc's double is 32 bits, so
     the float32 row is passed as is; where double is wider (a host build) it is copied."""
@@ -219,7 +228,7 @@ def m2cgen_trees(estimator, name: str, X_train: np.ndarray) -> PeerCode:
 CXX_FLAGS = ("-x", "c++", "-std=gnu++11", "-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics")
 
 
-def micromlgen_trees(estimator, name: str, X_train: np.ndarray) -> PeerCode:
+def micromlgen_trees(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
     """`int predict(float *x)` of a stateless class; one static instance is called. Its
     `#include <cstdarg>` (unused by tree classifiers) becomes <stdarg.h>: avr-gcc ships no
     C++ library headers."""

@@ -1,12 +1,15 @@
-"""mcugen against other code generators on the ATmega2560 simulator (simavr, avr-gcc -Os).
+"""mcugen against other code generators on simulated chips: the ATmega2560 (simavr, avr-gcc
+-Os) for every model, and the Cortex-M4 (qemu mps2-an386 + unicorn, arm-none-eabi-gcc -Os,
+hard-float ABI) for the MLP.
 
-For each model (a list of ModelSpec below) and each tool that handles its kind (the TOOLS
-list in benchmarks/peer_tools.py), the tool's code is generated at run time, wrapped in an
-adapter header with the harness API, and run through codegen.harness.targets.run_on_target on
-every test row. Reported per (model, tool): fidelity (the C's predictions against sklearn's
-`predict` on the same float32 rows), cycles per inference (exact Timer1 counts), and the
-model's own flash and static RAM (the firmware minus the same firmware with a null model).
-Then: mcugen's best (of its layouts) against the best other tool.
+For each model (a list of ModelSpec below), each of its chips, and each tool that handles its
+kind (the TOOLS list in benchmarks/peer_tools.py), the tool's code is generated at run time,
+wrapped in an adapter header with the harness API, and run through
+codegen.harness.targets.run_on_target on every test row. Reported per (model, chip, tool):
+fidelity (the C's predictions against sklearn's `predict` on the same float32 rows), cycles
+per inference on AVR (exact Timer1 counts) or executed instructions on Cortex-M (exact, counted
+by unicorn), and the model's own flash and static RAM (the firmware minus the same firmware
+with a null model). Then, per chip: mcugen's best (of its layouts) against the best other tool.
 
     python benchmarks/peers.py [--models rf10-digits,dt-digits] [--json out.json] [--jobs 2]
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
 import importlib.util
 import json
 import re
@@ -47,12 +51,41 @@ from codegen.harness import toolchains  # noqa: E402
 from codegen.harness.targets import TargetRun, run_on_target  # noqa: E402
 from codegen.input_types import INPUT_TYPES  # noqa: E402
 
-TARGET = "atmega2560"
 SEED = 0
 # avr-gcc rejects an array of 32,768 bytes or more (its ptrdiff_t is 16 bits).
 MAX_ROW_TABLE_BYTES = 32_767
 # The ratios are also given against the other tools that agree with sklearn this often.
 FAITHFUL = 0.99
+
+
+# ---- the chips -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chip:
+    """A run_on_target target and how every tool's code is built for it."""
+
+    target: str  # a key of codegen.harness.targets.SIM_TARGETS
+    description: str
+    counter: str  # what run_on_target counts there: "cycles" (AVR) or "instructions" (Cortex-M)
+    float_abi: str  # how float code runs, printed beside the table
+    cflags: tuple[str, ...] = ()  # added to every tool's own flags (and to the null-model build)
+
+    @property
+    def is_avr(self) -> bool:
+        return self.target.startswith("atmega")
+
+
+CHIPS: dict[str, Chip] = {
+    "atmega2560": Chip("atmega2560", "ATmega2560 (simavr, 16 MHz, avr-gcc -Os)", "cycles",
+                       "software (avr-gcc's float32 library; no FPU)"),
+    # A Cortex-M4F has a single-precision FPU: a float tool is built to use it. mcugen's
+    # code has no float arithmetic, so the same flags change nothing for it but keep the
+    # two builds alike. The harness's reset handler enables the FPU (CPACR) in such builds.
+    "cortex-m4": Chip("cortex-m4", "Cortex-M4F (qemu mps2-an386 + unicorn, arm-none-eabi-gcc -Os)",
+                      "instructions", "hard (-mfloat-abi=hard -mfpu=fpv4-sp-d16)",
+                      ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")),
+}
 
 
 # ---- the models ----------------------------------------------------------------------------
@@ -65,6 +98,7 @@ class ModelSpec:
     kind: str  # "trees" or "mlp": which tools apply
     load: Callable[[], tuple[np.ndarray, np.ndarray]]
     make: Callable[[], object]  # an unfitted estimator
+    chips: tuple[str, ...] = ("atmega2560",)  # keys of CHIPS, each a table of its own
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +119,8 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("rf20-cancer", "RandomForestClassifier(n_estimators=20, max_depth=6) on breast_cancer", "trees",
               _breast_cancer, lambda: RandomForestClassifier(n_estimators=20, max_depth=6, random_state=SEED)),
     ModelSpec("mlp-digits", "MLPClassifier(hidden_layer_sizes=(32,)) on digits (64-32-10)", "mlp",
-              _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED)),
+              _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED),
+              chips=("atmega2560", "cortex-m4")),
 )
 
 
@@ -111,13 +146,15 @@ def fit(spec: ModelSpec) -> Fitted:
 @dataclass(frozen=True)
 class Result:
     model: str
+    chip: str
+    counter: str  # "cycles" (AVR) or "instructions" (Cortex-M): what count_* count
     tool: str
     version: str
     is_mcugen: bool
     fidelity: float | None = None  # fraction of test rows where the C agrees with sklearn
-    cycles_mean: float | None = None
-    cycles_min: int | None = None
-    cycles_max: int | None = None
+    count_mean: float | None = None  # per call of <name>_predict
+    count_min: int | None = None
+    count_max: int | None = None
     flash_bytes: int | None = None
     ram_bytes: int | None = None
     rows: int = 0
@@ -147,7 +184,9 @@ def one_line(exc: BaseException) -> str:
     """The reason a tool failed, on one line: a UserError's message, or the first line of the
     compiler's error, or the exception's first line."""
     if isinstance(exc, toolchains.CompileError):
-        errors = [line.strip() for line in exc.stderr.splitlines() if "error" in line]
+        lines = exc.stderr.splitlines()
+        errors = [line.strip() for line in lines if re.search(r"error:|undefined reference", line)] or \
+            [line.strip() for line in lines if "error" in line]
         first = errors[0] if errors else str(exc).splitlines()[0]
         return "does not compile: " + re.sub(r"^/\S*/", "", first)  # no temporary folder names
     if isinstance(exc, UserError):
@@ -157,40 +196,43 @@ def one_line(exc: BaseException) -> str:
 
 
 def without_mcugen_advice(message: str) -> str:
-    """The harness's size errors end with advice for mcugen users (`; use --layout table ...`)."""
-    return message.split("; use --layout")[0]
+    """The harness's size errors end with advice for mcugen users (`; make the model smaller
+    (trees: --layout table ...`)."""
+    return re.split(r"; (?:use --layout|make the model smaller)", message)[0]
 
 
-def measure(fitted: Fitted, tool: Tool, work: Path) -> Result:
+def measure(fitted: Fitted, chip: Chip, tool: Tool, work: Path) -> Result:
     name = c_name(tool)
-    base = dict(model=fitted.spec.key, tool=tool.label, version=tool.version(), is_mcugen=tool.is_mcugen,
-                rows=len(fitted.X_test))
+    base = dict(model=fitted.spec.key, chip=chip.target, counter=chip.counter, tool=tool.label,
+                version=tool.version(), is_mcugen=tool.is_mcugen, rows=len(fitted.X_test))
     started = time.monotonic()
     try:
-        code = tool.generate(fitted.estimator, name, fitted.X_train)
+        code = tool.generate(fitted.estimator, name, fitted.X_train, chip.target)
     except Exception as exc:  # the peer's own generator gave up: a row, not a crash
         return Result(**base, error=f"code generation failed: {one_line(exc)}")
-    header = work / fitted.spec.key / name / f"{name}.h"
+    header = work / fitted.spec.key / chip.target / name / f"{name}.h"
     header.parent.mkdir(parents=True)
     header.write_text(code.header_text)
     rows = device_rows(fitted.X_test, code.input_dtype)
     try:
-        run = run_in_chunks(header, name, rows, code)
+        run = run_in_chunks(chip, header, name, rows, code)
     except Exception as exc:  # does not build, fit or run on the chip: reported, not raised
         reason = one_line(exc) if tool.is_mcugen else without_mcugen_advice(one_line(exc))
         return Result(**base, error=reason, seconds=time.monotonic() - started)
-    return Result(**base, fidelity=fidelity(run.predictions, fitted), cycles_mean=float(run.counts.mean()),
-                  cycles_min=int(run.counts.min()), cycles_max=int(run.counts.max()),
+    return Result(**base, fidelity=fidelity(run.predictions, fitted), count_mean=float(run.counts.mean()),
+                  count_min=int(run.counts.min()), count_max=int(run.counts.max()),
                   flash_bytes=run.flash_bytes, ram_bytes=run.ram_bytes, seconds=time.monotonic() - started)
 
 
-def run_in_chunks(header: Path, name: str, rows: np.ndarray, code: PeerCode) -> TargetRun:
-    """run_on_target on at most MAX_ROW_TABLE_BYTES of rows per call: its own batches can
-    fill exactly 32,768 bytes (digits: 128 rows of 256), one more than avr-gcc allows in one
-    array. The model's size does not depend on the rows, so every call measures the same."""
-    per_call = max(1, MAX_ROW_TABLE_BYTES // rows[0].nbytes)
-    runs = [run_on_target(TARGET, header, name, rows[i:i + per_call], code.input_dtype,
-                          extra_cflags=code.extra_cflags) for i in range(0, len(rows), per_call)]
+def run_in_chunks(chip: Chip, header: Path, name: str, rows: np.ndarray, code: PeerCode) -> TargetRun:
+    """run_on_target with the tool's flags and the chip's. On AVR, at most
+    MAX_ROW_TABLE_BYTES of rows per call: its own batches can fill exactly 32,768 bytes
+    (digits: 128 rows of 256), one more than avr-gcc allows in one array. The model's size
+    does not depend on the rows, so every call measures the same."""
+    per_call = max(1, MAX_ROW_TABLE_BYTES // rows[0].nbytes) if chip.is_avr else len(rows)
+    cflags = (*code.extra_cflags, *chip.cflags)
+    runs = [run_on_target(chip.target, header, name, rows[i:i + per_call], code.input_dtype, extra_cflags=cflags)
+            for i in range(0, len(rows), per_call)]
     return replace(runs[0], predictions=np.concatenate([r.predictions for r in runs]),
                    counts=np.concatenate([r.counts for r in runs]))
 
@@ -216,17 +258,19 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_pair(model: Fitted, tool: Tool, work: Path) -> Result:
-    progress(f"[peers] {model.spec.key}: {tool.label} ...")
-    result = measure(model, tool, work)
+def run_pair(model: Fitted, chip: Chip, tool: Tool, work: Path) -> Result:
+    where = f"{model.spec.key} on {chip.target}"
+    progress(f"[peers] {where}: {tool.label} ...")
+    result = measure(model, chip, tool, work)
     status = "ok" if result.ok else f"failed: {result.error}"
-    progress(f"[peers] {model.spec.key}: {tool.label} {status} ({result.seconds:.1f} s)")
+    progress(f"[peers] {where}: {tool.label} {status} ({result.seconds:.1f} s)")
     return result
 
 
 def run_all(specs: Sequence[ModelSpec], jobs: int) -> list[Result]:
     fitted = [fit(spec) for spec in specs]
-    pairs = [(model, tool) for model in fitted for tool in tools_for(model.spec)]
+    pairs = [(model, CHIPS[chip], tool) for model in fitted for chip in model.spec.chips
+             for tool in tools_for(model.spec)]
     with tempfile.TemporaryDirectory(prefix="mcugen-peers-") as tmp, \
             ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(lambda pair: run_pair(*pair, Path(tmp)), pairs))
@@ -239,16 +283,17 @@ def _fmt_int(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def table(spec: ModelSpec, results: Sequence[Result]) -> str:
-    head = f"{'tool / variant':<24} {'fidelity':>9} {'cycles mean (min-max)':>26} {'flash B':>9} {'RAM B':>7}"
-    lines = [f"== {spec.key}: {spec.title} ({results[0].rows if results else 0} test rows)", head,
-             "-" * len(head)]
+def table(spec: ModelSpec, chip: Chip, results: Sequence[Result]) -> str:
+    counted = f"{chip.counter} mean (min-max)"
+    head = f"{'tool / variant':<24} {'fidelity':>9} {counted:>32} {'flash B':>9} {'RAM B':>7}"
+    lines = [f"== {spec.key} on {chip.target}: {spec.title} ({results[0].rows if results else 0} test rows)",
+             f"   {chip.description}; float ABI: {chip.float_abi}", head, "-" * len(head)]
     for r in results:
         if not r.ok:
             lines.append(f"{r.tool:<24} FAILED: {r.error}")
             continue
-        cycles = f"{_fmt_int(r.cycles_mean)} ({r.cycles_min:,}-{r.cycles_max:,})"
-        lines.append(f"{r.tool:<24} {100 * r.fidelity:>8.1f}% {cycles:>26} {_fmt_int(r.flash_bytes):>9} "
+        counts = f"{_fmt_int(r.count_mean)} ({r.count_min:,}-{r.count_max:,})"
+        lines.append(f"{r.tool:<24} {100 * r.fidelity:>8.1f}% {counts:>32} {_fmt_int(r.flash_bytes):>9} "
                      f"{_fmt_int(r.ram_bytes):>7}")
     return "\n".join(lines)
 
@@ -258,8 +303,9 @@ def _best(results: Sequence[Result], key: Callable[[Result], float]) -> Result |
     return min(ok, key=key) if ok else None
 
 
+# "count": cycles on AVR, executed instructions on Cortex-M (Result.counter says which).
 METRICS: dict[str, Callable[[Result], float]] = {
-    "cycles": lambda r: r.cycles_mean,
+    "count": lambda r: r.count_mean,
     "flash": lambda r: r.flash_bytes,
 }
 
@@ -274,8 +320,9 @@ def compare(ours: Sequence[Result], theirs: Sequence[Result], metric: str) -> di
 
 
 def ratios(results: Sequence[Result]) -> dict[str, dict | None]:
-    """mcugen's best layout against the best other tool, per metric: `cycles` and `flash`
-    against every other tool, `*_faithful` against those at FAITHFUL fidelity or better."""
+    """mcugen's best layout against the best other tool (on one chip), per metric: `count`
+    and `flash` against every other tool, `*_faithful` against those at FAITHFUL fidelity or
+    better."""
     ours = [r for r in results if r.is_mcugen]
     theirs = [r for r in results if not r.is_mcugen and r.ok]
     faithful = [r for r in theirs if r.fidelity >= FAITHFUL]
@@ -289,18 +336,19 @@ def _ratio_phrase(found: dict, what: str, unit: str) -> str:
             f"at {100 * found['other_fidelity']:.1f}% fidelity; mcugen: {found['mcugen']})")
 
 
-def ratio_lines(found: dict[str, dict | None]) -> str:
-    if found["cycles"] is None or found["flash"] is None:
-        return "mcugen best: no ratios (mcugen or every other tool failed)"
+def ratio_lines(found: dict[str, dict | None], chip: Chip) -> str:
+    head = f"mcugen best on {chip.target}: "
+    if found["count"] is None or found["flash"] is None:
+        return head + "no ratios (mcugen or every other tool failed)"
     lines = []
-    for metric, what, unit in (("cycles", "cycles of the fastest other tool", "cycles"),
+    for metric, what, unit in (("count", f"{chip.counter} of the fastest other tool", chip.counter),
                                ("flash", "flash of the smallest other tool", "B")):
         lines.append(_ratio_phrase(found[metric], what, unit))
         faithful = found[f"{metric}_faithful"]
         if faithful is not None and faithful["other"] != found[metric]["other"]:
             lines.append(_ratio_phrase(faithful, what.replace("other tool", f"tool at >= {FAITHFUL:.0%} fidelity"),
                                        unit))
-    return "\n".join(("mcugen best: " if i == 0 else "             ") + line for i, line in enumerate(lines))
+    return "\n".join((head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines))
 
 
 def first_line(command: list[str]) -> str:
@@ -313,30 +361,53 @@ def first_line(command: list[str]) -> str:
     return lines[0] if lines else "?"
 
 
-def environment() -> dict[str, str]:
+def _unicorn_version() -> str:
+    try:
+        return importlib.metadata.version("unicorn")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment(specs: Sequence[ModelSpec]) -> dict[str, str]:
     source = Path(codegen.__file__).resolve().parents[1]
     revision = first_line(["git", "-C", str(source), "describe", "--always", "--dirty"])
     if revision.startswith(("fatal:", "unavailable")):
         revision = "not a git checkout"
-    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "target": f"{TARGET} (simavr, 16 MHz, avr-gcc -Os)", "avr-gcc": first_line(["avr-gcc", "--version"]),
-            "scikit-learn": sklearn.__version__, **{tool.package: tool.version() for tool in TOOLS},
+    chips = [CHIPS[key] for key in dict.fromkeys(key for spec in specs for key in spec.chips)]
+    env = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    for chip in chips:
+        env[f"chip {chip.target}"] = f"{chip.description}; float ABI: {chip.float_abi}"
+    if any(chip.is_avr for chip in chips):
+        env["avr-gcc"] = first_line(["avr-gcc", "--version"])
+    if any(not chip.is_avr for chip in chips):
+        env["arm-none-eabi-gcc"] = first_line(["arm-none-eabi-gcc", "--version"])
+        env["qemu-system-arm"] = first_line(["qemu-system-arm", "--version"])
+        env["unicorn"] = _unicorn_version()
+    return {**env, "scikit-learn": sklearn.__version__, **{tool.package: tool.version() for tool in TOOLS},
             "mcugen source": f"{source} (git: {revision})"}
+
+
+def _of(results: Sequence[Result], spec: ModelSpec, chip: str) -> list[Result]:
+    return [r for r in results if r.model == spec.key and r.chip == chip]
 
 
 def report(specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> str:
     parts = [f"{key}: {value}" for key, value in env.items()]
     for spec in specs:
-        mine = [r for r in results if r.model == spec.key]
-        parts += ["", table(spec, mine), ratio_lines(ratios(mine))]
+        for key in spec.chips:
+            mine = _of(results, spec, key)
+            parts += ["", table(spec, CHIPS[key], mine), ratio_lines(ratios(mine), CHIPS[key])]
     return "\n".join(parts)
 
 
 def write_json(path: Path, specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> None:
     document = {"environment": env, "models": {
-        spec.key: {"title": spec.title,
-                   "results": [asdict(r) for r in results if r.model == spec.key],
-                   "ratios": ratios([r for r in results if r.model == spec.key])}
+        spec.key: {"title": spec.title, "chips": {
+            key: {"description": CHIPS[key].description, "counter": CHIPS[key].counter,
+                  "float_abi": CHIPS[key].float_abi, "cflags": list(CHIPS[key].cflags),
+                  "results": [asdict(r) for r in _of(results, spec, key)],
+                  "ratios": ratios(_of(results, spec, key))}
+            for key in spec.chips}}
         for spec in specs}}
     path.write_text(json.dumps(document, indent=2) + "\n")
 
@@ -359,13 +430,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", help=f"comma-separated subset of: {', '.join(s.key for s in MODELS)}")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to PATH")
-    parser.add_argument("--jobs", type=int, default=1, help="(model, tool) pairs run at once (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="(model, chip, tool) runs at once (default 1)")
     args = parser.parse_args(argv)
     try:
         specs = pick_models(args.models)
     except ValueError as exc:
         parser.error(str(exc))  # exits 2
-    env = environment()
+    env = environment(specs)
     results = run_all(specs, args.jobs)
     print(report(specs, results, env))
     if args.json:

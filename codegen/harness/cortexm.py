@@ -9,8 +9,10 @@ ones included. The count of one call is the number of instructions executed from
 empty region (which covers the markers' own `bx lr` and the `bl` to the stop marker). So it
 includes the call and return of the out-of-line wrapper around HARNESS_PREDICT. This is a
 count of executed instructions, not cycles: the M3/M4/M7 differ only by the code gcc emits
-for each -mcpu. qemu runs the firmware as the real board model (predictions, semihosting,
-exit status); unicorn must print exactly the same, or the run fails.
+for each -mcpu (and the float ABI: with the M4's FPU a VFP instruction counts as one, where a
+soft-float library call counts every instruction it executes). qemu runs the firmware as the
+real board model (predictions, semihosting, exit status); unicorn must print exactly the same,
+or the run fails.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ SYS_WRITEC, SYS_WRITE0, SYS_EXIT = 0x03, 0x04, 0x18
 APPLICATION_EXIT = 0x20026
 EXCP_BKPT = 7  # qemu's exception number for BKPT, as unicorn reports it
 FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x2000_0000, 4 << 20
+# The System Control Space page holding CPACR (0xE000ED88), which a hard-float firmware's
+# reset handler writes to enable the FPU. unicorn does not model the SCS: the page is plain
+# memory there, so the store lands and is otherwise ignored. unicorn 2.1's Cortex-M4 runs
+# VFP instructions whatever CPACR holds; qemu's board model does enforce CPACR (a firmware
+# that skips the enable faults there), and unicorn must print exactly what qemu printed.
+SCS_PAGE, PAGE_SIZE = 0xE000_E000, 0x1000
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,12 @@ BOARDS = {
 def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
     """Compiles firmware/cortex-m against the glue headers in `build_dir`; returns the ELF.
 
-    Soft-float ABI on every core: the generated code has no float arithmetic, so an FPU
-    would change nothing but the startup code needed to enable it."""
+    Soft-float ABI on every core unless `cflags` choose one (`-mfloat-abi=hard
+    -mfpu=fpv4-sp-d16` on the Cortex-M4, for code that does float arithmetic): mcugen's code
+    has none, so an FPU would change nothing for it. With an FPU ABI the reset handler
+    enables the FPU (firmware/cortex-m/startup.c), and qemu and unicorn run its instructions."""
     firmware = toolchains.firmware_dir()
+    float_abi = [] if any(flag.startswith("-mfloat-abi=") for flag in cflags) else ["-mfloat-abi=soft"]
     elf = build_dir / "fw.elf"
     sources = [firmware / "cortex-m" / "main.c", firmware / "cortex-m" / "startup.c"]
     command = [
@@ -62,7 +73,7 @@ def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
         "-Os",
         "-mthumb",
         f"-mcpu={board.cpu}",
-        "-mfloat-abi=soft",
+        *float_abi,
         "-Wall",
         "-Wextra",
         "-ffunction-sections",
@@ -76,6 +87,7 @@ def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
         f"-I{firmware / 'cortex-m'}",
         *cflags,
         *map(str, sources),
+        "-lm",  # after the sources: float code may call expf, tanhf, ... (avr-gcc links libm itself)
         "-o",
         str(elf),
     ]
@@ -196,6 +208,7 @@ def _unicorn(board: Board) -> Any:
     uc.ctl_set_cpu_model(getattr(arm_const, "UC_CPU_ARM_" + board.cpu.upper().replace("-", "_")))
     uc.mem_map(FLASH_BASE, REGION_SIZE)
     uc.mem_map(RAM_BASE, REGION_SIZE)
+    uc.mem_map(SCS_PAGE, PAGE_SIZE)
     return uc
 
 

@@ -1,7 +1,8 @@
 /* Minimal Cortex-M startup for the harness: a vector table with the initial stack pointer
- * and the reset handler, which copies .data from flash, zeroes .bss, runs main and ends the
- * simulation with the semihosting SYS_EXIT call. No interrupts are used, so every other
- * vector points at a handler that exits with a failure. */
+ * and the reset handler, which enables the FPU when the firmware is built for one (a
+ * hard-float or softfp build: __ARM_FP is defined), copies .data from flash, zeroes .bss,
+ * runs main and ends the simulation with the semihosting SYS_EXIT call. No interrupts are
+ * used, so every other vector points at a handler that exits with a failure. */
 #include <stdint.h>
 #include "semihost.h"
 
@@ -23,7 +24,17 @@ __attribute__((section(".vectors"), used)) static const struct harness_vector_ta
      harness_fault, harness_fault, 0, harness_fault, harness_fault},
 };
 
+#if defined(__ARM_FP)
+/* CPACR (System Control Block): full access to coprocessors CP10 and CP11, the FPU. */
+#define HARNESS_CPACR (*(volatile uint32_t *)0xE000ED88u)
+#endif
+
 __attribute__((noreturn)) void harness_reset(void) {
+#if defined(__ARM_FP)
+    /* Before any floating-point instruction: gcc may use VFP registers anywhere below. */
+    HARNESS_CPACR |= 0xFu << 20;
+    __asm__ __volatile__("dsb\n\tisb" ::: "memory");
+#endif
     const uint32_t *src = &__data_load;
     for (uint32_t *dst = &__data_start; dst < &__data_end;) {
         *dst++ = *src++;

@@ -18,6 +18,7 @@ from codegen.harness.host import build_host, run_host
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import peer_tools  # noqa: E402
+import peers  # noqa: E402
 from peers import c_name, device_rows  # noqa: E402
 
 PACKAGES = {"emlearn": "emlearn", "m2cgen": "m2cgen", "micromlgen": "micromlgen", "mcugen": "codegen"}
@@ -42,7 +43,7 @@ def test_adapter_builds_and_predicts_on_host(tool, small_forest):
         pytest.skip(reason)
     model, X_train, X_test = small_forest
     name = c_name(tool)
-    code = tool.generate(model, name, X_train)
+    code = tool.generate(model, name, X_train, "atmega2560")
     assert f"#define {name.upper()}_N_FEATURES 30" in code.header_text
     n_outputs = int(re.search(rf"#define {name.upper()}_N_OUTPUTS (\d+)", code.header_text).group(1))
     # The peers' code is not ours to make warning-free: the host's strict flags are relaxed.
@@ -52,3 +53,87 @@ def test_adapter_builds_and_predicts_on_host(tool, small_forest):
     assert set(predictions.tolist()) <= {0, 1}
     if tool.is_mcugen:
         assert np.array_equal(model.classes_[predictions], model.predict(X_test))
+
+
+# ---- peers.py: chips, tables and ratios (no simulator) ---------------------------------------
+
+
+def _result(tool: str, chip: str, count: float, flash: int, *, mcugen: bool = False, error: str | None = None):
+    counter = peers.CHIPS[chip].counter
+    if error:
+        return peers.Result("mlp-digits", chip, counter, tool, "1", mcugen, rows=10, error=error)
+    return peers.Result(
+        "mlp-digits",
+        chip,
+        counter,
+        tool,
+        "1",
+        mcugen,
+        fidelity=1.0,
+        count_mean=count,
+        count_min=int(count),
+        count_max=int(count),
+        flash_bytes=flash,
+        ram_bytes=0,
+        rows=10,
+    )
+
+
+def test_mlp_runs_on_atmega2560_and_cortex_m4_hard_float():
+    specs = {spec.key: spec for spec in peers.MODELS}
+    assert specs["mlp-digits"].chips == ("atmega2560", "cortex-m4")
+    assert all(spec.chips == ("atmega2560",) for spec in specs.values() if spec.kind == "trees")
+    m4 = peers.CHIPS["cortex-m4"]
+    assert m4.counter == "instructions" and m4.cflags == ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
+    assert peers.CHIPS["atmega2560"].counter == "cycles" and peers.CHIPS["atmega2560"].cflags == ()
+    assert peer_tools.mcugen_target("atmega2560") == "avr" and peer_tools.mcugen_target("cortex-m4") == "cortex-m4"
+
+
+def test_run_in_chunks_adds_the_chips_flags(monkeypatch, tmp_path):
+    calls = []
+
+    def fake_run(target, header, name, rows, input_dtype, *, extra_cflags):
+        calls.append((target, len(rows), extra_cflags))
+        n = len(rows)
+        return peers.TargetRun(target, np.zeros(n, np.int64), None, "x", np.ones(n, np.int64), 1, 0, 2, 2)
+
+    monkeypatch.setattr(peers, "run_on_target", fake_run)
+    code = peer_tools.PeerCode("", "float32", ("-Iemlearn",))
+    rows = np.zeros((300, 64), np.float32)  # 76,800 bytes: three calls on AVR, one on Cortex-M
+    peers.run_in_chunks(peers.CHIPS["cortex-m4"], tmp_path / "m.h", "m", rows, code)
+    assert calls == [("cortex-m4", 300, ("-Iemlearn", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"))]
+    calls.clear()
+    run = peers.run_in_chunks(peers.CHIPS["atmega2560"], tmp_path / "m.h", "m", rows, code)
+    assert [c[1] for c in calls] == [127, 127, 46] and {c[2] for c in calls} == {("-Iemlearn",)}
+    assert len(run.counts) == 300
+
+
+def test_cortex_m4_table_counts_instructions_and_names_the_float_abi():
+    spec = next(spec for spec in peers.MODELS if spec.key == "mlp-digits")
+    chip = peers.CHIPS["cortex-m4"]
+    results = [
+        _result("mcugen int8 MLP", "cortex-m4", 2_000, 7_000, mcugen=True),
+        _result("emlearn MLP loadable", "cortex-m4", 20_000, 14_000),
+        _result("emlearn MLP inline", "cortex-m4", 0, 0, error="code generation failed: x"),
+    ]
+    text = peers.table(spec, chip, results)
+    assert "mlp-digits on cortex-m4" in text and "float ABI: hard (-mfloat-abi=hard -mfpu=fpv4-sp-d16)" in text
+    assert "instructions mean (min-max)" in text and "cycles" not in text
+    lines = peers.ratio_lines(peers.ratios(results), chip)
+    assert lines.startswith(
+        "mcugen best on cortex-m4: 0.10x the instructions of the fastest other tool "
+        "(emlearn MLP loadable: 20,000 instructions"
+    )
+    assert "0.50x the flash of the smallest other tool" in lines
+    avr = peers.ratio_lines(
+        peers.ratios([_result("mcugen int8 MLP", "atmega2560", 1, 1, mcugen=True)]), peers.CHIPS["atmega2560"]
+    )
+    assert avr == "mcugen best on atmega2560: no ratios (mcugen or every other tool failed)"
+
+
+def test_size_errors_lose_the_advice_for_mcugen_users():
+    message = (
+        "model needs 10,194 bytes of RAM (10,196 with the test harness) but the atmega2560 has 8,192; "
+        "make the model smaller (trees: --layout table, fewer or shallower trees; MLPs: narrower layers)"
+    )
+    assert peers.without_mcugen_advice(message).endswith("has 8,192")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from codegen.errors import UserError
-from codegen.harness import avr, sizes, toolchains
+from codegen.harness import avr, cortexm, sizes, toolchains
 from codegen.harness.targets import run_on_target
 
 pytestmark = pytest.mark.sim
@@ -60,3 +60,30 @@ def test_uart_text_rejoins_simavr_lines() -> None:
 def test_bad_arguments_are_user_errors(target: str, name: str, rows: np.ndarray, message: str) -> None:
     with pytest.raises(UserError, match=message):
         run_on_target(target, Path(DATA / "tiny.h"), name, rows, "float32")
+
+
+def _cortexm_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cflags: list[str]) -> list[str]:
+    """The compiler command cortexm.build would run, captured instead of run."""
+    seen: list[list[str]] = []
+    monkeypatch.setattr(toolchains, "require", lambda tool: tool)
+    monkeypatch.setattr(toolchains, "compile_c", lambda command, cwd: seen.append(list(command)))
+    cortexm.build(tmp_path, cortexm.BOARDS["cortex-m4"], cflags)
+    return seen[0]
+
+
+def test_cortexm_build_is_soft_float_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    default = _cortexm_command(monkeypatch, tmp_path, ["-DX=1"])
+    assert [f for f in default if f.startswith("-mfloat-abi=")] == ["-mfloat-abi=soft"]
+    hard = _cortexm_command(monkeypatch, tmp_path, ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"])
+    assert [f for f in hard if f.startswith(("-mfloat-abi=", "-mfpu="))] == ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+    # libm after the sources, so float code's expf/tanhf resolve
+    assert hard.index("-lm") > max(i for i, f in enumerate(hard) if f.endswith(".c"))
+
+
+def test_unicorn_maps_the_page_of_cpacr() -> None:
+    """A hard-float firmware's reset handler stores to CPACR (0xE000ED88): unicorn has no SCS,
+    so the page is mapped as memory for the store to land."""
+    pytest.importorskip("unicorn")
+    uc = cortexm._unicorn(cortexm.BOARDS["cortex-m4"])
+    uc.mem_write(0xE000ED88, b"\x00\x00\xf0\x00")
+    assert bytes(uc.mem_read(0xE000ED88, 4)) == b"\x00\x00\xf0\x00"

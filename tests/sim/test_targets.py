@@ -136,3 +136,52 @@ def test_rows_beyond_one_build_run_in_batches(require_target: Require) -> None:
     alone = run_on_target("atmega328p", DATA / "qint.h", "qint", rows[:20], "int16")
     np.testing.assert_array_equal(run.counts[:20], alone.counts)
     assert len(run.counts) == 700 and 77 <= run.counts.min() <= run.counts.max() <= 88
+
+
+# ---- a float model on the Cortex-M4's FPU (the hard-float ABI peers.py uses for float tools) --
+
+HARD_FLOAT = ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
+FLOAT_ROWS = np.array([[1.5, 2.0], [3.25, -0.5], [0.1, 0.3], [-7.0, 0.125]], dtype=np.float32)
+FLOAT_HEADER = """#include <stdint.h>
+#define FMAC_N_FEATURES 2
+#define FMAC_N_OUTPUTS 1
+typedef float fmac_input_t;
+/* float multiply, divide, add and conversion: VFP instructions with an FPU, library calls without */
+static int32_t fmac_predict(const fmac_input_t x[2]) {
+    return (int32_t)((x[0] * x[1] + x[0] / x[1]) * 100.0f);
+}
+static void fmac_scores(const fmac_input_t x[2], int32_t scores[1]) { scores[0] = fmac_predict(x); }
+"""
+
+
+def fmac_reference(rows: np.ndarray) -> np.ndarray:
+    x0, x1 = rows[:, 0], rows[:, 1]
+    return np.trunc((x0 * x1 + x0 / x1) * np.float32(100)).astype(np.int64)  # float32 throughout
+
+
+@pytest.fixture
+def fmac_header(tmp_path: Path) -> Path:
+    header = tmp_path / "fmac.h"
+    header.write_text(FLOAT_HEADER)
+    return header
+
+
+def test_hard_float_abi_runs_vfp_on_cortex_m4(fmac_header: Path, require_target: Require) -> None:
+    """The reset handler enables the FPU in a hard-float build: qemu runs it, unicorn counts
+    each VFP instruction as one, and both agree with float32 numpy and with soft float."""
+    require_target("cortex-m4")
+    hard = run_on_target("cortex-m4", fmac_header, "fmac", FLOAT_ROWS, "float32", extra_cflags=HARD_FLOAT)
+    soft = run_on_target("cortex-m4", fmac_header, "fmac", FLOAT_ROWS, "float32")
+    np.testing.assert_array_equal(hard.predictions, fmac_reference(FLOAT_ROWS))
+    np.testing.assert_array_equal(soft.predictions, hard.predictions)
+    assert hard.counts.tolist() == [12, 12, 12, 12]  # exact: one per executed instruction, VFP ones included
+    assert soft.counts.min() > 5 * hard.counts.max()  # __aeabi_fmul, __aeabi_fdiv, ... in software
+    assert hard.ram_bytes == 0 and 0 < hard.flash_bytes < soft.flash_bytes
+
+
+def test_hard_float_without_fpu_enable_faults_in_qemu(fmac_header: Path, require_target: Require) -> None:
+    """qemu enforces CPACR: with the startup's FPU enable compiled out (-U__ARM_FP), the first
+    VFP instruction faults, so the enable in firmware/cortex-m/startup.c is what makes it run."""
+    require_target("cortex-m4")
+    with pytest.raises(RuntimeError, match="qemu exited with 1"):
+        run_on_target("cortex-m4", fmac_header, "fmac", FLOAT_ROWS, "float32", extra_cflags=(*HARD_FLOAT, "-U__ARM_FP"))
