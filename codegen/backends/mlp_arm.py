@@ -21,10 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends.c_text import table_rows
+from codegen.backends.mlp_groups import channel_groups
 from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_POW2, INT8_MAX, INT8_MIN, MLP, DenseLayer
 from codegen.ir.validate_mlp import accumulator_bound
 
-GROUPS = (4, 2, 1)
 ACC = ("r0", "r1", "r2", "r3")
 WREG = ("r4", "r5", "r6", "r8")
 MAX_INPUTS = 510  # ldrd offsets reach 1020 bytes
@@ -65,15 +65,6 @@ def _qualifies(layer: DenseLayer) -> bool:
     return int(accumulator_bound(layer).max()) < 2 ** (31 - ACC_SHIFT[shifts.pop()])
 
 
-def _groups(n_out: int) -> list[tuple[int, int]]:
-    groups, start = [], 0
-    for size in GROUPS:
-        while n_out - start >= size:
-            groups.append((start, size))
-            start += size
-    return groups
-
-
 def _stream(layer: DenseLayer) -> np.ndarray:
     """The layer's words in the order the asm loads them."""
     w = layer.weights.astype(np.int64)
@@ -83,7 +74,7 @@ def _stream(layer: DenseLayer) -> np.ndarray:
     shift = int(layer.shift[0])
     mult = layer.multiplier.astype(np.int64) << (8 if shift < 32 else 0)
     words = []
-    for start, size in _groups(layer.n_out):
+    for start, size in channel_groups(layer.n_out):
         words.append(layer.bias[start : start + size].astype(np.int64))
         words.append(pairs[start : start + size].T.reshape(-1))  # pair-major, channel-minor
         words.append(mult[start : start + size])
@@ -117,7 +108,7 @@ def _layer_asm(layer: DenseLayer, distance: int) -> list[str]:
     """The whole layer; groups of four loop (hidden layers only: the loop ends when the output
     pointer reaches x + `distance` + 8 * groups, with `distance` = out - x in bytes)."""
     score = layer.activation == ACT_SCORE
-    groups = _groups(layer.n_out)
+    groups = channel_groups(layer.n_out)
     fours = sum(1 for _, size in groups if size == 4)
     lines: list[str] = []
     looped = not score and fours > 1

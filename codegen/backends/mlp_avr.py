@@ -23,10 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends.c_text import table_rows
+from codegen.backends.mlp_groups import channel_groups
 from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_POW2, MLP, DenseLayer
 from codegen.ir.validate_mlp import accumulator_bound
 
-GROUPS = (4, 2, 1)
 MAX_INPUTS = 255
 MAG_LIMIT = 2**23
 
@@ -52,16 +52,6 @@ def _qualifies(layer: DenseLayer) -> bool:
     )
 
 
-def _groups(n_out: int) -> list[tuple[int, int]]:
-    """(first channel, size) of each group: fours, then a two, then a one."""
-    groups, start = [], 0
-    for size in GROUPS:
-        while n_out - start >= size:
-            groups.append((start, size))
-            start += size
-    return groups
-
-
 def _layer(index: int, layer: DenseLayer) -> dict:
     w = layer.weights.astype(np.int64) + 128
     shift = int(layer.shift[0])
@@ -70,7 +60,7 @@ def _layer(index: int, layer: DenseLayer) -> dict:
     c = layer.bias.astype(np.int64) - 128 * w.sum(axis=1) + 16384 * layer.n_in + 2**23
     k = (2 ** (shift - 1) - 2**23 * layer.multiplier.astype(np.int64)) % 2 ** (8 * width)
     stream, fours_end = [], 0
-    for start, size in _groups(layer.n_out):
+    for start, size in channel_groups(layer.n_out):
         stream.append(w[start : start + size].T.reshape(-1))
         for o in range(start, start + size):
             stream += [_bytes(int(c[o]), 3), _bytes(int(layer.multiplier[o]), n_mult)]
@@ -106,7 +96,7 @@ def _acc(k: int) -> list[str]:
 def _layer_asm(layer: DenseLayer, n_mult: int, shift: int) -> list[str]:
     score = layer.activation == ACT_SCORE
     lines = ["push r28", "push r29", "movw r28, r24", "clr r24", "clr r25"]
-    groups = _groups(layer.n_out)
+    groups = channel_groups(layer.n_out)
     fours = sum(1 for _, size in groups if size == 4)
     for position, (_, size) in enumerate(groups):
         if size == 4 and position > 0:
