@@ -50,7 +50,17 @@ def test_tree_models_agree_on_chips(require_target, estimator_name, data, chip, 
     assert passed(result, "trees")
 
 
-@pytest.mark.parametrize("chip", ["atmega328p", "cortex-m3", "cortex-m7"])
+# Measured with Debian bookworm's avr-gcc 5.4 / simavr and arm-none-eabi-gcc 12.2 / unicorn
+# 2.1.4: the first 10 breast_cancer test rows through an 8-tree forest. A change means the
+# generated code, the compiler or the harness changed: re-measure and say why in the commit.
+EXPECTED_COUNTS = {
+    "atmega328p": {"min": 676, "mean": 815.3, "max": 991},
+    "cortex-m3": {"min": 161, "mean": 188.9, "max": 223},
+    "cortex-m7": {"min": 161, "mean": 188.9, "max": 223},
+}
+
+
+@pytest.mark.parametrize("chip", sorted(EXPECTED_COUNTS))
 def test_counts_are_deterministic(require_target, chip):
     require_target(chip)
     model = codegen.convert(fitted("RandomForestClassifier", "breast_cancer"), name="m", layout="ifelse",
@@ -58,6 +68,6 @@ def test_counts_are_deterministic(require_target, chip):
     first = verify(model, _rows("breast_cancer"), target=chip, samples=10)
     second = verify(model, _rows("breast_cancer"), target=chip, samples=10)
     key = "cycles_per_inference" if chip.startswith("atmega") else "instructions_per_inference"
-    assert first[key] == second[key]
+    assert first[key] == second[key] == EXPECTED_COUNTS[chip]
     assert first["flash_bytes"] == second["flash_bytes"] > 0
     assert first["ram_bytes"] == 0  # the model holds no mutable state
