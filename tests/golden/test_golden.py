@@ -27,7 +27,7 @@ CASES = {
     "tiny_ifelse": {"layout": "ifelse"},
     "tiny_table": {"layout": "table"},
     "tiny_int8_ifelse": {"layout": "ifelse", "input": "int8", "scale": 0.05},
-    "tiny_table_avr": {"layout": "table", "target": "avr"},
+    "tiny_ifelse_avr": {"layout": "ifelse", "target": "avr"},  # byte-wise compares
 }
 
 

@@ -77,57 +77,78 @@ TINY_NODE_TEST int tiny_le_key(uint32_t u, int32_t t, unsigned missing_left)
     return key <= t;
 }
 
-
-#define TINY_N_NODES 2u
-#define TINY_N_TREES 1u
-
-static const uint8_t tiny_feature[2] TINY_FLASH = {
-    2, 3,
-};
-
-
-static const int32_t tiny_threshold[2] TINY_FLASH = {
+/* 8-bit targets compare a float's bits a byte at a time, top byte first: most inputs are
+ * decided by one byte, a tie on it reads the next. Ties on both, and NaN candidates, take the
+ * exact out-of-line test, which finds
+ * each node's threshold key in a table. Bytes are those of a little-endian float32. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "tiny.h was generated for a little-endian 8-bit target"
+#endif
+static const int32_t tiny_exact_key[2] TINY_FLASH = {
     1061997773, 1071644672,
 };
 
-
-static const uint8_t tiny_left[2] TINY_FLASH = {
-    2, 3,
+static const uint8_t tiny_exact_missing_left[2] TINY_FLASH = {
+    0, 1,
 };
 
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int tiny_le_exact(const tiny_input_t *p, unsigned node)
+{
+    int32_t t = (int32_t)TINY_READ_32(&tiny_exact_key[node]);
+    unsigned missing_left = TINY_READ_8(&tiny_exact_missing_left[node]);
+    return tiny_le_key(tiny_bits(p, 0), t, missing_left);
+}
 
-static const uint8_t tiny_right[2] TINY_FLASH = {
-    1, 4,
-};
+TINY_NODE_TEST uint8_t tiny_byte(const tiny_input_t *p, unsigned i)
+{
+    return ((const unsigned char *)p)[i];
+}
+
+/* x <= t for a threshold key t >= 0 whose top bytes are t3 < 0x7F and t2. The top byte,
+ * compared as signed (a negative x is below every t >= 0), decides unless it ties with t3 or
+ * is 0x7F / 0xFF (infinities and NaN); a tie reads the next byte; the rest take the exact
+ * test. Written as one expression so that compilers branch on it directly. */
+TINY_NODE_TEST int tiny_le8_pos(const tiny_input_t *p, uint8_t t3, uint8_t t2, unsigned node)
+{
+    uint8_t b3 = tiny_byte(p, 3);
+    return b3 == t3
+        ? (tiny_byte(p, 2) < t2 || (tiny_byte(p, 2) == t2 && tiny_le_exact(p, node)))
+        : ((int8_t)b3 < (int8_t)t3
+           ? (b3 != 0xFFu || tiny_le_exact(p, node))
+           : (b3 == 0x7Fu && tiny_le_exact(p, node)));
+}
+
+/* x <= t for a threshold t < -0.0 whose bits' top bytes are 0x80 <= t3 < 0xFF and t2: the
+ * same, compared as unsigned (bits of negative floats grow with their magnitude, and every
+ * positive x is below t3). */
+TINY_NODE_TEST int tiny_le8_neg(const tiny_input_t *p, uint8_t t3, uint8_t t2, unsigned node)
+{
+    uint8_t b3 = tiny_byte(p, 3);
+    return b3 == t3
+        ? (tiny_byte(p, 2) > t2 || (tiny_byte(p, 2) == t2 && tiny_le_exact(p, node)))
+        : (b3 > t3
+           ? (b3 != 0xFFu || tiny_le_exact(p, node))
+           : (b3 == 0x7Fu && tiny_le_exact(p, node)));
+}
 
 
-static const uint8_t tiny_roots[1] TINY_FLASH = {
-    0,
-};
-
-
-static const uint8_t tiny_leaf_class[3] TINY_FLASH = {
-    0, 1, 2,
-};
-
-
-/* A child index at or above TINY_N_NODES is leaf (index - TINY_N_NODES). */
 /* Walks the tree and returns the class of the leaf reached. */
 static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 {
 
-    uint8_t n = (uint8_t)TINY_READ_8(&tiny_roots[0]);
-    unsigned leaf;
-    while (n < TINY_N_NODES) {
-        uint8_t f = (uint8_t)TINY_READ_8(&tiny_feature[n]);
-        int32_t t = (int32_t)TINY_READ_32(&tiny_threshold[n]);
-        n = (uint8_t)(TINY_NODE(tiny_le_key(tiny_bits(x, (unsigned)(f >> 1)), t, f & 1u))
-            ? TINY_READ_8(&tiny_left[n])
-            : TINY_READ_8(&tiny_right[n]));
+    /* tree 0 */
+    if (TINY_NODE(tiny_le8_pos(&x[1], 0x3Fu, 0x4Cu, 0u))) {
+        return 0u;
+    } else {
+        if (TINY_NODE(tiny_le8_pos(&x[1], 0x3Fu, 0xE0u, 1u))) {
+            return 1u;
+        } else {
+            return 2u;
+        }
     }
-    leaf = (unsigned)(n - TINY_N_NODES);
-    return (uint8_t)TINY_READ_8(&tiny_leaf_class[leaf]);
-
 }
 
 
