@@ -70,13 +70,15 @@ def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
     from codegen.backends.mlp import mlp_header, mlp_report
     from codegen.frontends.mlp import read_mlp
     from codegen.ir.interpret_mlp import interpret_mlp
+    from codegen.ir.validate_mlp import validate_mlp
     from codegen.passes.quantize_mlp import quantize_mlp
 
     if calibration is None:
         raise UserError("converting an MLP needs calibration rows to set activation ranges; "
                         "pass --calibration X.csv (or --data to verify)")
     float_ir = read_mlp(estimator, settings)
-    ir = quantize_mlp(float_ir, np.asarray(calibration, dtype=np.float64), settings)
+    validate_mlp(float_ir)
+    ir = quantize_mlp(float_ir, np.asarray(calibration, dtype=np.float64), settings)  # mlp_header validates it
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = mlp_header(ir, settings, model_hash)
     return ConvertedModel(estimator, settings, "mlp", ir, header, model_hash, "mlp",

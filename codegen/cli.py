@@ -79,7 +79,7 @@ def verify_command(data, labels, target, samples, as_json, **options):
     y = read_labels(labels) if labels else None
     if y is not None and len(y) != len(X):
         raise UserError(f"--labels has {len(y)} rows but --data has {len(X)}; give one label per row")
-    converted = convert_model_file(options, CONVERSION_TARGET[target], fallback_calibration=X)
+    converted = convert_model_file(options, CONVERSION_TARGET[target], fallback_calibration=X, check_passes=True)
     if target != "host":
         click.echo(f"building for {target} and running {min(samples, len(X))} rows in the simulator...", err=True)
     result = verify(converted, X, y, target=target, samples=samples)

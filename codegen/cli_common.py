@@ -71,8 +71,9 @@ def settings_from(options: dict, target: str) -> Settings:
                     target=target, quantization=quantization)
 
 
-def convert_model_file(options: dict, target: str, fallback_calibration=None):
-    """Load MODEL (warning that pickles run code) and convert it for `target`."""
+def convert_model_file(options: dict, target: str, fallback_calibration=None, check_passes: bool = False):
+    """Load MODEL (warning that pickles run code) and convert it for `target`; with
+    `check_passes` (the verify commands), the IR is validated after every pass."""
     # imported here: the converter is the heavy part, and `--help` should not need it
     from codegen.api import convert_with
     from codegen.data_io import read_csv
@@ -81,7 +82,7 @@ def convert_model_file(options: dict, target: str, fallback_calibration=None):
     settings = settings_from(options, target)
     estimator = load_model(options["model"], warn=warn)
     calibration = read_csv(options["calibration"], "calibration") if options["calibration"] else fallback_calibration
-    return convert_with(estimator, settings, calibration=calibration)
+    return convert_with(estimator, settings, calibration=calibration, verify=check_passes)
 
 
 def conversion_flags(options: dict) -> str:

@@ -79,7 +79,7 @@ def device_verify_command(port: str, data: str, labels: str | None, check_scores
     y = read_labels(labels) if labels else None
     if y is not None and len(y) != len(X):
         raise UserError(f"--labels has {len(y)} rows but --data has {len(X)}; give one label per row")
-    converted = convert_model_file(options, "host", fallback_calibration=X)
+    converted = convert_model_file(options, "host", fallback_calibration=X, check_passes=True)
     rows = converted.check_rows(X)
     result = device_verify(
         port, rows, converted.interpret(rows), converted.model_hash,
