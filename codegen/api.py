@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from codegen.ir.interpret import interpret_trees
 from codegen.ir.interpretation import Interpretation
 from codegen.ir.model import InputSpec
 from codegen.ir.serialize import ir_digest
+from codegen.output_files import replace_files
 from codegen.passes.pipelines import lower_trees
 from codegen.reports import tree_report
 from codegen.settings import InputQuantization, Settings
@@ -39,10 +37,12 @@ def convert(estimator, *, name: str = "model", layout: str = "auto", input: str 
     return convert_with(estimator, settings, calibration=calibration, verify=verify)
 
 
-def convert_with(estimator, settings: Settings, *, calibration=None, verify: bool = False) -> ConvertedModel:
+def convert_with(estimator, settings: Settings, *, calibration=None, verify: bool = False,
+                 warn=None) -> ConvertedModel:
+    """`warn(message)`: told about a build that will be slow (a huge if-else header)."""
     kind = model_kind(estimator)
     if kind == "trees":
-        return _convert_trees(estimator, settings, verify)
+        return _convert_trees(estimator, settings, verify, warn)
     return _convert_mlp(estimator, settings, calibration)
 
 
@@ -53,13 +53,14 @@ def _input_spec(spec: InputSpec, settings: Settings) -> InputSpec:
     return InputSpec(spec.n_features, settings.input, scale, zero_point, spec.feature_names)
 
 
-def _convert_trees(estimator, settings: Settings, verify: bool) -> ConvertedModel:
+def _convert_trees(estimator, settings: Settings, verify: bool, warn=None) -> ConvertedModel:
     from codegen.backends.trees import choose_layout, tree_header
+    from codegen.fit import fit_layout
 
     float_ir = read_trees(estimator)
     float_ir = float_ir.with_(input=_input_spec(float_ir.input, settings))
     ir = lower_trees(float_ir, verify=verify)
-    layout = choose_layout(ir, settings)
+    layout = fit_layout(ir, settings, choose_layout(ir, settings), warn)  # before any C text
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = tree_header(ir, settings, layout, model_hash, __version__)
     return ConvertedModel(estimator, settings, "trees", ir, header, model_hash, layout,
@@ -185,25 +186,4 @@ class ConvertedModel:
         directory = Path(directory)
         files = {f"{self.name}.h": self.header_text,
                  f"{self.name}.json": json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"}
-        return write_files_atomically(directory, files)
-
-
-def write_files_atomically(directory: Path, files: dict[str, str]) -> list[Path]:
-    """Write into a temporary folder beside `directory`, then move into place."""
-    parent = directory.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write to {directory}: {parent} does not exist; create it first")
-    if directory.exists() and not directory.is_dir():
-        raise UserError(f"{directory} exists and is not a folder; choose another -o")
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
-    try:
-        for filename, text in files.items():
-            (staging / filename).write_text(text)
-        if not directory.exists():
-            os.replace(staging, directory)
-        else:
-            for filename in files:
-                os.replace(staging / filename, directory / filename)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [directory / filename for filename in files]
+        return replace_files(directory, files)

@@ -9,33 +9,45 @@ import sys
 import click
 
 from codegen.api import __version__
-from codegen.cli_common import convert_model_file, model_options, user_errors
-from codegen.data_io import read_csv, read_labels
-from codegen.errors import UserError
-from codegen.settings import TARGETS
-from codegen.verification import CONVERSION_TARGET, VERIFY_TARGETS, format_result, passed, verify
+from codegen.cli_common import (
+    OneLineErrors,
+    convert_model_file,
+    load_estimator,
+    model_options,
+    read_label_file,
+    read_rows,
+    settings_from,
+    target_option,
+    user_errors,
+)
+from codegen.settings import simulated_chip, target_family
+from codegen.verification import format_result, passed, verify
+
+# a header this big takes a noticeable while to compile: say so before starting
+BIG_HEADER_BYTES = 1_000_000
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mcugen")
 def main():
     """Turn trained scikit-learn trees and MLPs into integer-only C for microcontrollers, and
     prove the C predicts what the model predicts.
 
     MODEL files may be .joblib, .pkl/.pickle (these run code when loaded: only load files you
-    trust) or .skops."""
+    trust; --trust or MCUGEN_TRUST_PICKLES=1 silences the warning) or .skops.
+
+    Errors print one line `error: ...` and exit 2 with nothing written."""
 
 
 @main.command()
 @model_options
 @click.option("-o", "--output", required=True, type=click.Path(),
-              help="Folder to write <name>.h and <name>.json into.")
-@click.option("--target", type=click.Choice(TARGETS), default="host", show_default=True,
-              help="Chip family the code is tuned for (--layout auto weighs its flash).")
+              help="Folder to write <name>.h and <name>.json into (created if missing; other files kept).")
+@target_option()
 @user_errors
 def convert(output, target, **options):
     """Convert MODEL to a C header <name>.h (and <name>.json) in the folder OUTPUT."""
-    converted = convert_model_file(options, target)
+    converted = convert_model_file(options, target_family(target), chip=target)
     for path in converted.save(output):
         click.echo(f"wrote {path}")
     report = converted.report()
@@ -45,13 +57,12 @@ def convert(output, target, **options):
 
 @main.command()
 @model_options
-@click.option("--target", type=click.Choice(TARGETS), default="host", show_default=True,
-              help="Chip family the code is tuned for (--layout auto weighs its flash).")
+@target_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @user_errors
 def inspect(target, as_json, **options):
     """Show what converting MODEL gives: structure, sizes, types; writes nothing."""
-    report = convert_model_file(options, target).report()
+    report = convert_model_file(options, target_family(target), chip=target).report()
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
         return
@@ -64,8 +75,8 @@ def inspect(target, as_json, **options):
 @model_options
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of input rows.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="CSV of true labels, for accuracy.")
-@click.option("--target", type=click.Choice(VERIFY_TARGETS), default="host", show_default=True,
-              help="Where the C runs: the host, or a chip in simavr / qemu.")
+@target_option(help_text="Where the C runs: host, or a chip in simavr / qemu (a family: its usual chip, "
+                         "avr = atmega328p).")
 @click.option("--samples", type=click.IntRange(min=1), default=50, show_default=True,
               help="Rows run in a simulator (the first N); the host runs all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -74,19 +85,28 @@ def verify_command(data, labels, target, samples, as_json, **options):
     """Compile MODEL's C, run every row, compare with scikit-learn and the interpreter.
 
     Exits 1 when any row differs (for quantised MLPs: when the C differs from the
-    interpreter)."""
-    X = read_csv(data)
-    y = read_labels(labels) if labels else None
-    if y is not None and len(y) != len(X):
-        raise UserError(f"--labels has {len(y)} rows but --data has {len(X)}; give one label per row")
-    converted = convert_model_file(options, CONVERSION_TARGET[target], fallback_calibration=X, check_passes=True)
-    if target != "host":
-        click.echo(f"building for {target} and running {min(samples, len(X))} rows in the simulator...", err=True)
-    result = verify(converted, X, y, target=target, samples=samples)
+    interpreter); the first differing rows are listed."""
+    chip = simulated_chip(target)
+    settings_from(options, target_family(chip), chip)  # bad options fail before any file is read
+    estimator = load_estimator(options)
+    X = read_rows(data, estimator)
+    y = read_label_file(labels, len(X))
+    converted = convert_model_file(options, target_family(chip), chip=chip, fallback_calibration=X,
+                                   check_passes=True, estimator=estimator)
+    _announce_build(converted, chip, min(samples, len(X)))
+    result = verify(converted, X, y, target=chip, samples=samples)
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_result(result))
     if not passed(result, converted.kind):
         click.echo("error: the generated C disagrees on some rows (see above)", err=True)
         sys.exit(1)
+
+
+def _announce_build(converted, chip: str, rows: int) -> None:
+    size = len(converted.header_text)
+    if size > BIG_HEADER_BYTES:
+        click.echo(f"compiling a {size / 1e6:,.1f} MB header: this can take a few minutes...", err=True)
+    if chip != "host":
+        click.echo(f"building for {chip} and running {rows} rows in the simulator...", err=True)
 
 
 def _register_device_commands() -> None:
@@ -99,4 +119,4 @@ def _register_device_commands() -> None:
 _register_device_commands()
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="mcugen")

@@ -5,12 +5,15 @@ command converts it), the conversion itself, and the `error: ...` / exit 2 rule.
 from __future__ import annotations
 
 import functools
+import math
+import os
 import sys
+import traceback
 
 import click
 
 from codegen.errors import UserError
-from codegen.settings import INPUT_TYPES, LAYOUTS, InputQuantization, Settings
+from codegen.settings import INPUT_TYPES, LAYOUTS, TARGET_NAMES, InputQuantization, Settings
 
 DEFAULTS = {"name": "model", "layout": "auto", "input_type": "float32", "scale": "1", "zero_point": "0",
             "calibration": None}
@@ -22,18 +25,56 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def fail(message: str, code: int = 2):
+    """One `error:` line on stderr (newlines folded), then exit."""
+    click.echo("error: " + " ".join(str(message).split()), err=True)
+    sys.exit(code)
+
+
 def user_errors(command):
-    """A UserError prints `error: ...` on stderr and exits 2."""
+    """A UserError, or an OSError from the file system, prints `error: ...` and exits 2."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except UserError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(2)
+            fail(str(error))
+        except OSError as error:
+            where = f" {error.filename}" if error.filename else ""
+            fail(f"cannot access{where}: {error.strerror or error}; check the path and its permissions")
 
     return wrapper
+
+
+class OneLineErrors(click.Group):
+    """click's own usage errors (unknown option, bad choice, missing argument) as one line
+    `error: ...` and exit 2, like every other error; a bug prints one line too and exits 3
+    (MCUGEN_DEBUG=1 shows the traceback)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "mcugen"
+            fail(f"{error.format_message()} (see `{command} --help`)")
+        except click.Abort:
+            fail("aborted", 1)
+        except click.ClickException as error:
+            fail(error.format_message())
+        except UserError as error:
+            fail(str(error))
+        except Exception as error:  # a bug: say so in one line unless asked for the traceback
+            if os.environ.get("MCUGEN_DEBUG"):
+                traceback.print_exc()
+            fail(f"internal error ({type(error).__name__}: {error}); this is a bug in mcugen, please "
+                 "report it with the command you ran (MCUGEN_DEBUG=1 prints the traceback)", 3)
+
+
+def target_option(default: str = "host", help_text: str = "Chip or family the code is tuned for "
+                  "(--layout auto weighs its flash); chips convert for their family."):
+    return click.option("--target", type=click.Choice(TARGET_NAMES), default=default, show_default=True,
+                        help=help_text)
 
 
 def model_options(command):
@@ -54,35 +95,79 @@ def model_options(command):
                      help="Integer input zero point(s), like --scale."),
         click.option("--calibration", type=click.Path(dir_okay=False),
                      help="MLPs: CSV of typical input rows that set the activation ranges."),
+        click.option("--trust", is_flag=True,
+                     help="Do not warn that a .pkl/.joblib MODEL runs code when loaded (a file you made; "
+                          "or set MCUGEN_TRUST_PICKLES=1)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def settings_from(options: dict, target: str) -> Settings:
+def settings_from(options: dict, target: str, chip: str | None = None) -> Settings:
     from codegen.data_io import read_number_list
 
-    quantization = InputQuantization(
-        read_number_list(options["scale"], "scale"),
-        tuple(int(z) for z in read_number_list(options["zero_point"], "zero-point")),
-    )
+    if options["input_type"] == "float32" and (options["scale"], options["zero_point"]) != ("1", "0"):
+        raise UserError("--scale and --zero-point describe integer input; add --input int8 (or int16, "
+                        "int32, uint8, uint16), or drop them for float32 input")
+    scale = read_number_list(options["scale"], "scale")
+    if not all(math.isfinite(s) and s > 0 for s in scale):
+        raise UserError(f"--scale {options['scale']!r} must be finite numbers > 0; e.g. --scale 0.5")
+    zero_point = read_number_list(options["zero_point"], "zero-point")
+    if not all(math.isfinite(z) and z == int(z) and abs(z) < 2**31 for z in zero_point):
+        raise UserError(f"--zero-point {options['zero_point']!r} must be whole numbers (the integer the "
+                        "device reads for 0.0); e.g. --zero-point 128")
+    quantization = InputQuantization(scale, tuple(int(z) for z in zero_point))
     return Settings(name=options["name"], layout=options["layout"], input=options["input_type"],
-                    target=target, quantization=quantization)
+                    target=target, quantization=quantization, chip=chip or "")
 
 
-def convert_model_file(options: dict, target: str, fallback_calibration=None, check_passes: bool = False):
-    """Load MODEL (warning that pickles run code) and convert it for `target`; with
+def load_estimator(options: dict):
+    """MODEL, warning that pickles run code unless --trust or MCUGEN_TRUST_PICKLES=1."""
+    from codegen.frontends.load import load_model
+
+    trusted = bool(options.get("trust")) or os.environ.get("MCUGEN_TRUST_PICKLES") == "1"
+    return load_model(options["model"], warn=None if trusted else warn, trusted=trusted)
+
+
+def read_rows(path: str, estimator, what: str = "data"):
+    """A CSV of input rows for `estimator` (its feature names and count decide the header)."""
+    from codegen.data_io import read_csv
+
+    names = getattr(estimator, "feature_names_in_", None)
+    return read_csv(path, what, n_features=getattr(estimator, "n_features_in_", None),
+                    feature_names=None if names is None else list(names), warn=warn)
+
+
+def read_label_file(path: str | None, n_rows: int):
+    from codegen.data_io import read_labels
+
+    if path is None:
+        return None
+    labels = read_labels(path, n_rows=n_rows, warn=warn)
+    if len(labels) != n_rows:
+        raise UserError(f"--labels has {len(labels)} labels but --data has {n_rows} rows; give one label per row")
+    return labels
+
+
+def convert_model_file(options: dict, target: str, *, chip: str | None = None, fallback_calibration=None,
+                       check_passes: bool = False, estimator=None):
+    """Convert MODEL for `target` (a family; `chip`, when known, sizes the flash check); with
     `check_passes` (the verify commands), the IR is validated after every pass."""
     # imported here: the converter is the heavy part, and `--help` should not need it
     from codegen.api import convert_with
-    from codegen.data_io import read_csv
-    from codegen.frontends.load import load_model
+    from codegen.frontends import model_kind
 
-    settings = settings_from(options, target)
-    estimator = load_model(options["model"], warn=warn)
-    calibration = read_csv(options["calibration"], "calibration") if options["calibration"] else fallback_calibration
-    return convert_with(estimator, settings, calibration=calibration, verify=check_passes)
+    settings = settings_from(options, target, chip)
+    estimator = load_estimator(options) if estimator is None else estimator
+    if options["calibration"]:
+        calibration = read_rows(options["calibration"], estimator, "calibration")
+    else:
+        calibration = fallback_calibration
+        if calibration is not None and model_kind(estimator) == "mlp":
+            warn("calibrating the MLP on the --data rows it checks, which can differ from the header "
+                 "`convert --calibration` wrote; pass the same --calibration file to check that header")
+    return convert_with(estimator, settings, calibration=calibration, verify=check_passes, warn=warn)
 
 
 def conversion_flags(options: dict) -> str:

@@ -1,9 +1,17 @@
-"""Reading the CSV files the CLI takes: numeric, comma-separated, with an optional header."""
+"""Reading the CSV files the CLI takes: numeric, comma-separated, with an optional header.
+
+The header rule (README "Use"): the first row is a header when its cells are not all numbers,
+or when they are the model's feature names, or the column indices 0..n-1 (what pandas'
+`X.to_csv(index=False)` writes for unnamed columns). A labels file has a header when it has
+one line more than the data (`y.to_csv(index=False)` writes one), or when its first line is
+text above numeric labels. A text cell anywhere else is an error naming its row and column.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,53 +19,44 @@ import numpy as np
 from codegen.errors import UserError
 
 
-def read_csv(path: str | Path, what: str = "data") -> np.ndarray:
-    """A 2-D float64 array (NaN and inf allowed, as 'nan' / 'inf'). A first line that is not
-    numeric is taken as a header."""
+def read_csv(path: str | Path, what: str = "data", *, n_features: int | None = None,
+             feature_names=None, warn=None) -> np.ndarray:
+    """A 2-D float64 array (NaN and inf allowed, as 'nan' / 'inf')."""
     path = Path(path)
-    try:
-        with path.open(newline="") as handle:
-            lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
-    except OSError as error:
-        raise UserError(f"cannot read {what} file {path}: {error.strerror}; check the path") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{what} file {path} is not a text CSV file; give a comma-separated text file") from None
-    if lines and not _is_numeric(lines[0]):
-        lines = lines[1:]
-    if not lines:
+    lines = _read_rows(path, what)
+    start = 1 if lines and _is_header(lines[0][1], lines, n_features, feature_names, path, what, warn) else 0
+    rows = lines[start:]
+    if not rows:
         raise UserError(f"{what} file {path} has no rows; give at least one numeric row")
-    width = len(lines[0])
-    rows = []
-    for number, row in enumerate(lines, start=1):
+    width = len(rows[0][1])
+    values = []
+    for line_number, row in rows:
         if len(row) != width:
-            raise UserError(f"{what} file {path}: row {number} has {len(row)} columns, the first has {width}; "
-                            "make every row the same length")
-        try:
-            rows.append([float(cell) for cell in row])
-        except ValueError:
-            raise UserError(f"{what} file {path}: row {number} has a non-numeric value; "
-                            "use numbers (nan and inf are allowed)") from None
-    return np.asarray(rows, dtype=np.float64)
+            raise UserError(f"{what} file {path}: line {line_number} has {len(row)} columns, the first row "
+                            f"has {width}; make every row the same length")
+        values.append([_number(cell, path, what, line_number, column) for column, cell in enumerate(row, 1)])
+    return np.asarray(values, dtype=np.float64)
 
 
-def read_labels(path: str | Path) -> np.ndarray:
-    """One label per line: numbers (float64), or text labels as strings. A first line that is
-    not numeric in a file whose other lines are numbers is taken as a header."""
+def read_labels(path: str | Path, n_rows: int | None = None, warn=None) -> np.ndarray:
+    """One label per line, as text (verification compares them in the type of the model's
+    classes). `n_rows`: the number of data rows, to recognise a header line."""
     path = Path(path)
-    try:
-        with path.open(newline="") as handle:
-            lines = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read labels file {path}: {error}; give a text file, one label per line") from None
-    widest = max((len(row) for row in lines), default=1)
+    lines = _read_rows(path, "labels")
+    widest = max((len(row) for _, row in lines), default=1)
     if widest != 1:
         raise UserError(f"labels file {path} has {widest} columns; give one label per line")
-    cells = [row[0].strip() for row in lines]
-    if len(cells) > 1 and not _is_numeric(cells[:1]) and all(_is_numeric([c]) for c in cells[1:]):
+    cells = [row[0] for _, row in lines]
+    if n_rows is not None and len(cells) == n_rows + 1:
+        if _is_number(cells[0]) and warn is not None:
+            warn(f"labels file {path}: took its first line {cells[0]!r} as a header (it has one line more "
+                 "than the data)")
+        cells = cells[1:]
+    elif len(cells) > 1 and not _is_number(cells[0]) and all(_is_number(c) for c in cells[1:]):
         cells = cells[1:]
     if not cells:
         raise UserError(f"labels file {path} has no labels; give one label per line")
-    return np.asarray([float(c) for c in cells]) if _is_numeric(cells) else np.asarray(cells)
+    return np.asarray(cells)
 
 
 def read_number_list(text: str, what: str) -> tuple[float, ...]:
@@ -69,14 +68,59 @@ def read_number_list(text: str, what: str) -> tuple[float, ...]:
             values = values if isinstance(values, list) else [values]
         else:
             values = [v for v in text.split(",") if v.strip()]
-        return tuple(float(v) for v in values)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise UserError(f"--{what} {text!r} is not a number list; give e.g. 0.5 or 0.5,0.25 or a .json list") from None
+        numbers = tuple(float(v) for v in values)
+    except (ValueError, TypeError, OSError, UnicodeDecodeError):
+        numbers = ()
+    if not numbers:
+        raise UserError(f"--{what} {text!r} is not a number list; give e.g. 0.5 or 0.5,0.25 or a .json list")
+    return numbers
 
 
-def _is_numeric(row: list[str]) -> bool:
+def _read_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of every non-blank line."""
     try:
-        [float(cell) for cell in row]
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = [(reader.line_num, [cell.strip() for cell in row])
+                    for reader in [csv.reader(handle)] for row in reader]
+    except OSError as error:
+        raise UserError(f"cannot read {what} file {path}: {error.strerror}; check the path") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise UserError(f"{what} file {path} is not a text CSV file; give a comma-separated text file") from None
+    return [(number, row) for number, row in rows if any(row)]
+
+
+def _is_header(first: list[str], lines, n_features, feature_names, path: Path, what: str, warn) -> bool:
+    if not all(_is_number(cell) for cell in first):
+        return True
+    if feature_names is not None and first == [str(name) for name in feature_names]:
+        return True
+    if n_features is None or first != [str(i) for i in range(n_features)]:
+        return False
+    if warn is not None and all(_is_whole(cell) for _, row in lines[1:] for cell in row):
+        warn(f"{what} file {path}: took its first line ({','.join(first[:4])}{',...' if len(first) > 4 else ''}) "
+             "as pandas' column-index header; if it is a data row, remove the ambiguity with a named header")
+    return True
+
+
+def _number(cell: str, path: Path, what: str, line: int, column: int) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        raise UserError(f"{what} file {path}: line {line}, column {column} is {cell[:40]!r}, not a number; "
+                        "use numbers (nan and inf are allowed)") from None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
     except ValueError:
         return False
     return True
+
+
+def _is_whole(cell: str) -> bool:
+    try:
+        value = float(cell)
+    except ValueError:
+        return False
+    return math.isfinite(value) and value == int(value)

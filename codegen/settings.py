@@ -7,11 +7,19 @@ import re
 from dataclasses import dataclass, field
 
 from codegen.errors import UserError
+from codegen.harness.targets import SIM_TARGETS
 from codegen.input_types import INPUT_TYPES as INPUT_TYPE_TABLE
 
 LAYOUTS = ("auto", "ifelse", "table")
 INPUT_TYPES = tuple(INPUT_TYPE_TABLE)
+# chip families: what the backends tune code for (codegen/backends/targets.py PROFILES)
 TARGETS = ("host", "avr", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "esp32", "riscv32")
+# chip names accepted wherever a family is, converted for their family
+CHIP_FAMILY = {"atmega328p": "avr", "atmega2560": "avr"}
+# one vocabulary for every command: families, chips and every simulator target
+TARGET_NAMES = tuple(dict.fromkeys((*TARGETS, *CHIP_FAMILY, *SIM_TARGETS)))
+# the chip a family is simulated as when `verify --target <family>` names only the family
+DEFAULT_CHIP = {"avr": "atmega328p"}
 
 # C99 keywords and the C++ ones a header included from C++ must not use as names
 _C_KEYWORDS = frozenset((
@@ -21,6 +29,18 @@ _C_KEYWORDS = frozenset((
     "volatile", "while", "_Bool", "_Complex", "_Imaginary", "bool", "class", "delete", "new", "this",
     "template", "namespace", "operator", "private", "public", "protected", "virtual",
 ))
+# `<name>.h` sits beside the harness sources and is found first by `#include`, so a name
+# equal to a C standard header or a harness / firmware file would replace it (compared
+# lowercased: macOS and Windows file systems ignore case); `main` would clash with the
+# program's entry point. Names starting with `mcugen` or `harness` clash with their macros.
+RESERVED_NAMES = frozenset((
+    "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646", "limits", "locale",
+    "math", "setjmp", "signal", "stdalign", "stdarg", "stdatomic", "stdbool", "stddef", "stdint",
+    "stdio", "stdlib", "stdnoreturn", "string", "tgmath", "threads", "time", "uchar", "wchar",
+    "wctype", "unistd", "poll", "arduino", "main", "driver", "model_driver", "null_model",
+    "semihost", "startup", "io", "pgmspace", "interrupt", "sleep",
+))
+RESERVED_PREFIXES = ("mcugen", "harness")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
@@ -56,6 +76,7 @@ class Settings:
     input: str = "float32"
     target: str = "host"
     quantization: InputQuantization = field(default_factory=InputQuantization)
+    chip: str = ""  # the target as named (`atmega2560`, a board), for its flash; "" = target
 
     def __post_init__(self) -> None:
         check_identifier(self.name)
@@ -63,8 +84,26 @@ class Settings:
             raise UserError(f"unknown layout {self.layout!r}; use one of {', '.join(LAYOUTS)}")
         if self.input not in INPUT_TYPES:
             raise UserError(f"unknown input type {self.input!r}; use one of {', '.join(INPUT_TYPES)}")
-        if self.target not in TARGETS:
-            raise UserError(f"unknown target {self.target!r}; use one of {', '.join(TARGETS)}")
+        object.__setattr__(self, "chip", self.chip or self.target)
+        object.__setattr__(self, "target", target_family(self.target))
+
+
+def target_family(target: str) -> str:
+    """The family a target name converts for: `atmega328p` -> `avr`, `cortex-m4` -> itself."""
+    family = CHIP_FAMILY.get(target, target)
+    if family not in TARGETS:
+        raise UserError(f"unknown target {target!r}; use one of {', '.join(TARGET_NAMES)}")
+    return family
+
+
+def simulated_chip(target: str) -> str:
+    """Where `verify --target` runs: `host`, or a chip in a simulator (a family: its usual chip)."""
+    chip = DEFAULT_CHIP.get(target, target)
+    if chip == "host" or chip in SIM_TARGETS:
+        return chip
+    target_family(target)  # an unknown name gets the unknown-target error
+    raise UserError(f"no simulator runs {target} code here; verify on one of host, "
+                    f"{', '.join(SIM_TARGETS)} (or build it with `mcugen project` and use `device-verify`)")
 
 
 def check_identifier(name: str) -> str:
@@ -72,5 +111,10 @@ def check_identifier(name: str) -> str:
         raise UserError(
             f"--name {name!r} is not a usable C identifier; use letters, digits and '_', "
             "starting with a letter, at most 32 characters, not a C keyword"
+        )
+    if name.lower() in RESERVED_NAMES or name.lower().startswith(RESERVED_PREFIXES):
+        raise UserError(
+            f"--name {name!r} is reserved: {name}.h would shadow a standard C or mcugen harness "
+            f"header or symbol; choose another name (e.g. my_{name})"
         )
     return name

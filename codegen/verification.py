@@ -11,13 +11,15 @@ import numpy as np
 
 from codegen.api import ConvertedModel
 from codegen.energy import energy_pj, float_energy_pj
+from codegen.errors import UserError
+from codegen.harness.targets import SIM_TARGETS
+from codegen.settings import target_family
 
 # A quantised MLP regressor "agrees" on a row within this share of the output's range.
 MLP_REGRESSION_TOLERANCE = 0.01
-VERIFY_TARGETS = ("host", "atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
+VERIFY_TARGETS = ("host", *SIM_TARGETS)
 # the backend profile each verification target converts for
-CONVERSION_TARGET = {"host": "host", "atmega328p": "avr", "atmega2560": "avr",
-                     "cortex-m3": "cortex-m3", "cortex-m4": "cortex-m4", "cortex-m7": "cortex-m7"}
+CONVERSION_TARGET = {target: target_family(target) for target in VERIFY_TARGETS}
 
 
 def verify(model: ConvertedModel, X, labels=None, target: str = "host", samples: int = 50) -> dict:
@@ -27,7 +29,7 @@ def verify(model: ConvertedModel, X, labels=None, target: str = "host", samples:
         X = X[:samples]
         labels = None if labels is None else np.asarray(labels)[:samples]
     expected = model.interpret(X)
-    result = {"target": target, "n_rows": int(X.shape[0])}
+    result = {"target": target, "n_rows": int(X.shape[0]), "model_hash": f"0x{model.model_hash:08X}"}
     if target == "host":
         run = model.run_c(X, count_ops=True)
         predictions, scores = run.predictions, run.scores
@@ -65,37 +67,106 @@ def _run_simulated(model: ConvertedModel, X: np.ndarray, target: str):
 
 def _agreement(model: ConvertedModel, X, predictions, scores, expected, labels) -> dict:
     decoded = model.decode(predictions)
-    reference = model.sklearn_predict(X)
-    out = {"interpreter_agreement": float(np.mean(predictions == expected.predictions)) if len(X) else 1.0}
+    reference, judged = sklearn_reference(model, X)
+    c_vs_interpreter = predictions == expected.predictions
+    out = {"interpreter_agreement": float(np.mean(c_vs_interpreter)) if len(X) else 1.0,
+           "rows_sklearn_cannot_judge": int(np.sum(~judged))}
     if scores is not None:
         out["scores_match_interpreter"] = bool(np.array_equal(scores, expected.scores))
     if model.is_classifier:
-        out["agreement"] = float(np.mean(decoded == reference)) if len(X) else 1.0
+        same = np.zeros(len(X), dtype=bool)
+        same[judged] = decoded[judged] == reference[judged]
         if labels is not None:
-            out["accuracy"] = _accuracy(decoded, labels)
-            out["sklearn_accuracy"] = _accuracy(reference, labels)
+            truth = labels_for(model, labels)
+            out["accuracy"] = float(np.mean(decoded == truth)) if len(X) else 1.0
+            out["sklearn_accuracy"] = float(np.mean(reference[judged] == truth[judged])) if judged.any() else 1.0
     else:
-        error = np.abs(decoded - reference)
+        error = np.abs(decoded - reference)[judged]
         out["max_abs_error"] = float(error.max(initial=0.0))
-        out["mean_abs_error"] = float(error.mean()) if len(X) else 0.0
+        out["mean_abs_error"] = float(error.mean()) if len(error) else 0.0
         if "output_error_bound" in model.report():  # trees: a proven bound
             bound = float(model.report()["output_error_bound"])
         else:  # quantised MLPs have no proven bound: state the tolerance used
-            bound = MLP_REGRESSION_TOLERANCE * float(np.ptp(reference)) if len(X) else 0.0
+            bound = MLP_REGRESSION_TOLERANCE * float(np.ptp(reference[judged])) if judged.any() else 0.0
         out["error_bound"] = bound
         # scikit-learn sums in float64: allow its own rounding on top of the proven bound
-        slack = 1e-9 * (1.0 + np.abs(reference))
-        out["agreement"] = float(np.mean(error <= bound + slack)) if len(X) else 1.0
+        same = np.zeros(len(X), dtype=bool)
+        same[judged] = error <= bound + 1e-9 * (1.0 + np.abs(reference[judged]))
+    out["agreement"] = float(np.mean(same[judged])) if judged.any() else 1.0
+    interpreted = model.decode(expected.predictions)
+    differs = ~c_vs_interpreter | (judged & ~same)
+    out["n_rows_differing"] = int(differs.sum())
+    out["disagreements"] = _first_disagreements(X, decoded, interpreted, reference, judged, differs)
     return out
 
 
-def _accuracy(predicted: np.ndarray, labels) -> float:
-    """Labels read from a file are numbers or strings; compare them in the predictions' type,
-    or as text when the types differ (string class labels)."""
+def sklearn_reference(model: ConvertedModel, X) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's predictions, and which rows it could judge: estimators that refuse inf
+    (or NaN) in `predict` are asked about the other rows only; the C still runs them all and
+    is checked against the interpreter there."""
+    features = model.features_for_sklearn(X)
+    masks = (np.ones(len(X), dtype=bool), ~np.isinf(features).any(axis=1), np.isfinite(features).all(axis=1))
+    for judged in masks:
+        try:
+            predicted = np.asarray(model.estimator.predict(features[judged])) if judged.any() else None
+        except ValueError:
+            continue
+        reference = np.empty(len(X), dtype=predicted.dtype if predicted is not None else np.float64)
+        if predicted is not None:
+            reference[judged] = predicted
+        if not judged.all():
+            reference[~judged] = reference[judged][0] if judged.any() else 0
+        return reference, judged
+    raise UserError("scikit-learn cannot predict these rows; check the data file")
+
+
+def labels_as_classes(labels, classes) -> np.ndarray:
+    """Labels read as text, in the type of the model's classes: '3' is the class 3 for a model
+    trained on numbers, and the class '3' for one trained on strings."""
     labels = np.asarray(labels)
-    if labels.dtype.kind in "US" or np.asarray(predicted).dtype.kind in "USO":
-        return float(np.mean(np.asarray(predicted).astype(str) == labels.astype(str)))
-    return float(np.mean(predicted == labels.astype(np.asarray(predicted).dtype)))
+    if np.asarray(classes).dtype.kind not in "iuf":
+        return labels.astype(str)
+    try:
+        return labels.astype(np.float64)
+    except ValueError:
+        bad = next(str(v) for v in labels if not _is_number(str(v)))
+        raise UserError(f"label {bad!r} is not a number but the model's classes are numbers "
+                        f"({', '.join(map(str, classes[:5]))}, ...); give the labels it was trained on") from None
+
+
+def labels_for(model: ConvertedModel, labels) -> np.ndarray | None:
+    """True labels in the type the model predicts (classes' type, or floats for regressors)."""
+    if labels is None:
+        return None
+    if model.is_classifier:
+        return labels_as_classes(labels, model.classes)
+    try:
+        return np.asarray(labels).astype(np.float64)
+    except ValueError:
+        raise UserError("a regressor's --labels must be numbers; check the labels file") from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_disagreements(X, c, interpreter, reference, judged, differs, limit: int = 5) -> list[dict]:
+    rows = []
+    for index in np.flatnonzero(differs)[:limit]:
+        inputs = [float(v) if np.asarray(X).dtype.kind == "f" else int(v) for v in np.asarray(X)[index][:6]]
+        rows.append({"row": int(index), "inputs": inputs, "truncated": bool(np.asarray(X).shape[1] > 6),
+                     "c": _plain(c[index]), "interpreter": _plain(interpreter[index]),
+                     "sklearn": _plain(reference[index]) if judged[index] else None})
+    return rows
+
+
+def _plain(value):
+    value = value.item() if hasattr(value, "item") else value
+    return value if isinstance(value, (int, float, str, bool)) else str(value)
 
 
 def passed(result: dict, kind: str) -> bool:
@@ -108,7 +179,12 @@ def passed(result: dict, kind: str) -> bool:
 
 
 def format_result(result: dict) -> str:
-    rows = [("target", result["target"]), ("rows checked", str(result["n_rows"])),
+    rows = [("target", result["target"]), ("model hash", result["model_hash"]),
+            ("rows checked", str(result["n_rows"]))]
+    if result["rows_sklearn_cannot_judge"]:
+        rows.append(("rows scikit-learn cannot judge", f"{result['rows_sklearn_cannot_judge']} (inf or NaN, which "
+                     "its predict refuses: checked against the interpreter only)"))
+    rows += [
             ("agreement with scikit-learn", f"{100 * result['agreement']:.2f}%"),
             ("agreement with interpreter", f"{100 * result['interpreter_agreement']:.2f}%")]
     if "accuracy" in result:
@@ -129,4 +205,13 @@ def format_result(result: dict) -> str:
     rows.append(("energy per inference",
                  f"{result['energy_pj']:,.1f} pJ (float32 model: {result['float_energy_pj']:,.1f} pJ)"))
     width = max(len(label) for label, _ in rows)
-    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+    lines = [f"{label.ljust(width)}  {value}" for label, value in rows]
+    if result["disagreements"]:
+        lines.append(f"first rows that differ ({result['n_rows_differing']} in all):")
+        for row in result["disagreements"]:
+            inputs = ", ".join(f"{v:g}" for v in row["inputs"]) + (", ..." if row["truncated"] else "")
+            sklearn = "cannot judge" if row["sklearn"] is None else row["sklearn"]
+            lines.append(f"  row {row['row']}: inputs [{inputs}]  C {row['c']}  interpreter {row['interpreter']}  "
+                         f"scikit-learn {sklearn}")
+    return "\n".join(lines)
+

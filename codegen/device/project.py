@@ -1,6 +1,8 @@
 """`mcugen project`: a PlatformIO project that runs one model behind the serial protocol.
 
-Layout written (atomically: a temp folder renamed into place):
+Layout written (all or nothing; see codegen/output_files.py). `.mcugen-manifest.json` lists the
+generated files with their hashes, so a re-run replaces only those and never a file the user
+changed (unless --force); everything else in the folder (.git, the user's sources) is kept:
 
     platformio.ini                  one env per project, named after the board key
     lib/<name>/src/<name>.h          the model, as a library PlatformIO and the Arduino IDE
@@ -14,12 +16,12 @@ Layout written (atomically: a temp folder renamed into place):
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.device.boards import Board, get_board
 from codegen.errors import UserError
+from codegen.output_files import replace_files, sha256
 from codegen.resources import firmware_dir  # beside the package, or inside the wheel
 from codegen.settings import check_identifier
 
@@ -35,61 +37,128 @@ PROTOCOL_SOURCES = (
 )
 
 
-def write_project(header_text: str, name: str, model_hash: int, board: str, out_dir: Path) -> Path:
-    """Writes the project for `board` to `out_dir` (replacing an earlier mcugen project there)."""
+MANIFEST = ".mcugen-manifest.json"
+
+
+@dataclass(frozen=True)
+class ProjectUpdate:
+    path: Path
+    updated: tuple[str, ...]  # generated files written (new or changed)
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]  # files an earlier run generated that this one does not
+
+
+def write_project(header_text: str, name: str, model_hash: int, board: str, out_dir: Path,
+                  *, force: bool = False) -> Path:
+    """Writes the project for `board` to `out_dir`; see `update_project`."""
+    return update_project(header_text, name, model_hash, board, out_dir, force=force).path
+
+
+def update_project(header_text: str, name: str, model_hash: int, board: str, out_dir: Path,
+                   *, force: bool = False) -> ProjectUpdate:
+    """Writes the generated files into `out_dir`, all or nothing, keeping every other file.
+
+    Over an earlier project (its manifest lists the generated files and their hashes) only
+    generated files are replaced; one the user edited is a UserError unless `force`. A
+    non-empty folder without a manifest is refused unless `force` (then its other files stay)."""
     check_identifier(name)
     if not 0 <= model_hash < 2**32:
         raise UserError(f"model hash {model_hash} is not a 32-bit unsigned value")
-    spec = get_board(board)
     out_dir = Path(out_dir)
-    _check_replaceable(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        _fill(tmp, header_text, name, model_hash, spec)
-        _swap_in(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+    files = generated_files(header_text, name, model_hash, get_board(board))
+    previous = _previous_manifest(out_dir, force)
+    if not force:
+        _refuse_user_edits(out_dir, files, previous)
+    updated = tuple(rel for rel, data in files.items() if _content(out_dir / rel) != data)
+    removed = tuple(rel for rel, digest in previous.items()
+                    if rel not in files and _content(out_dir / rel) is not None
+                    and sha256(_content(out_dir / rel)) == digest)
+    manifest = _manifest_text(files)
+    writes = {rel: files[rel] for rel in updated}
+    if _content(out_dir / MANIFEST) != manifest:
+        writes[MANIFEST] = manifest
+    if writes or removed or not out_dir.is_dir():
+        replace_files(out_dir, writes, removed)
+        _prune_empty_folders(out_dir, removed)
+    unchanged = tuple(rel for rel in files if rel not in updated)
+    return ProjectUpdate(out_dir, updated, unchanged, removed)
 
 
-def _fill(root: Path, header_text: str, name: str, model_hash: int, board: Board) -> None:
-    lib = root / "lib" / name
-    (lib / "src").mkdir(parents=True)
-    (lib / "src" / f"{name}.h").write_text(header_text)
-    (lib / "library.json").write_text(library_json(name, model_hash))
-    (lib / "library.properties").write_text(library_properties(name, model_hash))
-    src = root / "src"
-    src.mkdir()
+def generated_files(header_text: str, name: str, model_hash: int, board: Board) -> dict[str, bytes]:
+    """Every file of the project, by path relative to its folder."""
+    files = {
+        f"lib/{name}/src/{name}.h": header_text,
+        f"lib/{name}/library.json": library_json(name, model_hash),
+        f"lib/{name}/library.properties": library_properties(name, model_hash),
+        "src/mcugen_model.h": model_glue(name, model_hash),
+        "platformio.ini": platformio_ini(board, name, model_hash),
+    }
+    blobs = {rel: text.encode() for rel, text in files.items()}
     protocol = firmware_dir() / "protocol"
     for source in PROTOCOL_SOURCES:
-        shutil.copyfile(protocol / source, src / source)
-    shutil.copyfile(firmware_dir() / "platformio" / "main.cpp", src / "main.cpp")
-    (src / "mcugen_model.h").write_text(model_glue(name, model_hash))
-    (root / "platformio.ini").write_text(platformio_ini(board, name, model_hash))
+        blobs[f"src/{source}"] = (protocol / source).read_bytes()
+    blobs["src/main.cpp"] = (firmware_dir() / "platformio" / "main.cpp").read_bytes()
+    return dict(sorted(blobs.items()))
 
 
-def _check_replaceable(out_dir: Path) -> None:
-    if not out_dir.exists():
-        return
+def _previous_manifest(out_dir: Path, force: bool) -> dict[str, str]:
+    """The generated files of an earlier run, with their hashes ({} for a new folder)."""
+    if not out_dir.is_dir():
+        return {}
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        try:
+            return dict(json.loads(manifest.read_text())["files"])
+        except (ValueError, KeyError, TypeError, OSError):
+            if not force:
+                raise UserError(f"{manifest} is damaged, so mcugen cannot tell which files it made; "
+                                "pass --force to overwrite the generated files (other files are kept)") from None
+            return {}
+    if force or not any(out_dir.iterdir()):
+        return {}
     ini = out_dir / "platformio.ini"
-    is_ours = ini.is_file() and ini.read_text(errors="replace").startswith(MARKER)
-    if not out_dir.is_dir() or (any(out_dir.iterdir()) and not is_ours):
-        raise UserError(
-            f"{out_dir} exists and is not an mcugen project; choose another -o or remove it"
-        )
+    if ini.is_file() and ini.read_text(errors="replace").startswith(MARKER):
+        raise UserError(f"{out_dir} was written by an older mcugen without a manifest of its files; "
+                        "pass --force to overwrite the generated files (other files are kept)")
+    raise UserError(f"{out_dir} is not empty and was not made by mcugen; choose a new or empty folder, "
+                    "or pass --force to add the project's files to it (other files are kept)")
 
 
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    # Rename the old project aside first: a rename cannot replace a non-empty folder.
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out_dir.rename(old)
-    tmp.rename(out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _refuse_user_edits(out_dir: Path, files: dict[str, bytes], previous: dict[str, str]) -> None:
+    """A file this run would overwrite must be what an earlier run wrote (or already equal)."""
+    for rel, data in files.items():
+        current = _content(out_dir / rel)
+        if current is None or current == data:
+            continue
+        if rel not in previous:
+            raise UserError(f"{out_dir / rel} exists and was not written by mcugen; move it away, "
+                            "or pass --force to overwrite it (nothing was changed)")
+        if sha256(current) != previous[rel]:
+            raise UserError(f"{out_dir / rel} was changed since mcugen wrote it; move your changes to "
+                            "another file, or pass --force to overwrite it (nothing was changed)")
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}; check its permissions") from None
+
+
+def _manifest_text(files: dict[str, bytes]) -> bytes:
+    manifest = {"generator": "mcugen", "note": "files mcugen generated here, with their sha256; "
+                "mcugen replaces only these, and refuses to overwrite one you changed",
+                "files": {rel: sha256(data) for rel, data in files.items()}}
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _prune_empty_folders(out_dir: Path, removed: tuple[str, ...]) -> None:
+    for rel in removed:
+        for parent in list(Path(rel).parents)[:-1]:
+            try:
+                (out_dir / parent).rmdir()  # only succeeds when empty
+            except OSError:
+                break
 
 
 def platformio_ini(board: Board, name: str, model_hash: int) -> str:

@@ -13,24 +13,63 @@ PICKLE_WARNING = (
 )
 
 
-def load_model(path: str | Path, warn=None):
-    """The estimator stored in `path`. `warn(message)` is told that pickles execute code."""
+READ_FORMATS = ".joblib, .pkl, .pickle (scikit-learn models, pickled) or .skops"
+# Libraries whose models mcugen has no frontend for yet: a clear refusal, not a crash later.
+UNSUPPORTED_LIBRARIES = ("xgboost", "lightgbm")
+# Native model files of those libraries (booster JSON / UBJSON / text dumps)
+NATIVE_MODEL_SUFFIXES = (".json", ".ubj", ".txt", ".model", ".bin")
+
+
+def load_model(path: str | Path, warn=None, trusted: bool = False):
+    """The estimator stored in `path`. `warn(message)` is told that pickles execute code
+    (unless `trusted`: the user says they made the file)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"model file {path} does not exist; give the path of a saved model")
-    suffix = path.suffix.lower()
-    if suffix == ".skops":
-        return _load_skops(path)
-    if suffix not in (".joblib", ".pkl", ".pickle"):
-        raise UserError(f"unknown model file type {suffix!r}; save the model as .joblib, .pkl or .skops")
-    (warn or (lambda message: warnings.warn(message, stacklevel=2)))(PICKLE_WARNING.format(path=path))
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise UserError(_unknown_format(path))
+    if loader is _load_pickle and not trusted:
+        (warn or (lambda message: warnings.warn(message, stacklevel=2)))(PICKLE_WARNING.format(path=path))
+    return _refuse_unsupported_library(loader(path), path)
+
+
+def _load_pickle(path: Path):
     try:
         # joblib reads plain pickles too, and people often save with joblib.dump("model.pkl")
         import joblib
 
         return joblib.load(path)
+    except ModuleNotFoundError as error:
+        library = (error.name or "").split(".")[0]
+        if library in UNSUPPORTED_LIBRARIES:
+            raise UserError(_not_yet(library, path)) from None
+        raise UserError(f"cannot read {path}: it needs the Python module {error.name!r}, which is not "
+                        "installed; install it, or re-save the model with scikit-learn only") from None
     except Exception as error:  # a corrupt file can raise almost anything
-        raise UserError(f"cannot read {path}: {type(error).__name__}: {error}; re-save the model") from None
+        message = " ".join(str(error).split())[:200]
+        raise UserError(f"cannot read {path}: {type(error).__name__}: {message}; give a model saved with "
+                        "joblib.dump, pickle.dump or skops") from None
+
+
+def _refuse_unsupported_library(estimator, path: Path):
+    library = type(estimator).__module__.split(".")[0]
+    if library in UNSUPPORTED_LIBRARIES:
+        raise UserError(_not_yet(library, path))
+    return estimator
+
+
+def _not_yet(library: str, path: Path) -> str:
+    return (f"{path} holds a {library} model: {library} models are not supported yet; mcugen converts "
+            "scikit-learn trees, forests, gradient boosting and MLPs")
+
+
+def _unknown_format(path: Path) -> str:
+    suffix = path.suffix.lower() or "(no suffix)"
+    if suffix in NATIVE_MODEL_SUFFIXES:
+        return (f"{path}: {suffix} model files (XGBoost / LightGBM native formats) are not read yet; "
+                f"mcugen reads {READ_FORMATS}")
+    return f"unknown model file type {suffix!r} for {path}; mcugen reads {READ_FORMATS}"
 
 
 def _load_skops(path: Path):
@@ -50,4 +89,10 @@ def _load_skops(path: Path):
     except UserError:
         raise
     except Exception as error:
-        raise UserError(f"cannot read {path}: {type(error).__name__}: {error}; re-save the model") from None
+        message = " ".join(str(error).split())[:200]
+        raise UserError(f"cannot read {path}: {type(error).__name__}: {message}; re-save the model with "
+                        "skops.io.dump") from None
+
+
+# Suffix -> loader. Plug readers of other formats in here (one entry per suffix).
+LOADERS = {".joblib": _load_pickle, ".pkl": _load_pickle, ".pickle": _load_pickle, ".skops": _load_skops}

@@ -12,7 +12,7 @@ import pytest
 from device_support import TINY_HASH, missing, tiny_header
 
 from codegen.device.boards import BOARDS
-from codegen.device.project import write_project
+from codegen.device.project import update_project, write_project
 from codegen.errors import UserError
 
 
@@ -43,22 +43,27 @@ def test_library_manifests(make_project):
     assert (lib / "src" / "tiny.h").read_text() == tiny_header()
 
 
-def test_rewrite_replaces_an_earlier_project(tmp_path):
+def test_rewrite_updates_only_generated_files(tmp_path):
     out = tmp_path / "p"
     write_project(tiny_header(), "tiny", TINY_HASH, "uno", out)
-    (out / "src" / "stale.c").write_text("junk")
-    write_project(tiny_header(), "tiny", TINY_HASH, "esp32dev", out)
-    assert not (out / "src" / "stale.c").exists()
+    (out / "src" / "mine.c").write_text("the user's own source")
+    update = update_project(tiny_header(), "tiny", TINY_HASH, "esp32dev", out)
+    assert update.updated == ("platformio.ini",)
+    assert (out / "src" / "mine.c").read_text() == "the user's own source"
     assert "[env:esp32dev]" in (out / "platformio.ini").read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["p"]  # no temp folders left behind
+    assert not [p for p in out.iterdir() if p.name.startswith(".mcugen-staging")]
 
 
 def test_refuses_a_folder_that_is_not_ours(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
-    with pytest.raises(UserError, match="not an mcugen project"):
+    with pytest.raises(UserError, match="not empty and was not made by mcugen"):
         write_project(tiny_header(), "tiny", TINY_HASH, "uno", tmp_path / "mine")
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["thesis.tex"]
+    write_project(tiny_header(), "tiny", TINY_HASH, "uno", tmp_path / "mine", force=True)
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+    assert (tmp_path / "mine" / "platformio.ini").is_file()
 
 
 @pytest.mark.parametrize("name, board, message", [

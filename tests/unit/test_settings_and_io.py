@@ -117,10 +117,11 @@ def test_csv_full_float64_precision(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("1,2,3\n4,5\n", "row 2 has 2 columns, the first has 3"),
-    ("a,b\n1,2\n3,4,5\n", "row 2 has 3 columns"),
-    ("1,2\n3,x\n", "row 2 has a non-numeric value"),
-    ("a,b\nc,d\n", "non-numeric"),
+    ("1,2,3\n4,5\n", "line 2 has 2 columns, the first row has 3"),
+    ("a,b\n1,2\n3,4,5\n", "line 3 has 3 columns"),
+    ("1,2\n3,x\n", "line 2, column 2 is 'x', not a number"),
+    ("a,b\nc,d\n", "line 2, column 1 is 'c', not a number"),
+    ("1,2\nx,3\n4,5\n", "line 2, column 1 is 'x'"),  # never a silently dropped row
     ("", "no rows"),
     ("a,b,c\n", "no rows"),
     ("\n\n", "no rows"),
@@ -148,7 +149,10 @@ def test_csv_binary(tmp_path):
 
 
 def test_labels(tmp_path):
-    np.testing.assert_array_equal(read_labels(write(tmp_path, "label\n0\n2\n1\n")), [0, 2, 1])
+    np.testing.assert_array_equal(read_labels(write(tmp_path, "label\n0\n2\n1\n")), ["0", "2", "1"])
+    # pandas' y.to_csv(index=False) header "0": one line more than the data rows
+    np.testing.assert_array_equal(read_labels(write(tmp_path, "0\n1\n2\n", "y.csv"), n_rows=2), ["1", "2"])
+    np.testing.assert_array_equal(read_labels(write(tmp_path, "0\n1\n2\n", "y.csv"), n_rows=3), ["0", "1", "2"])
     with pytest.raises(UserError, match="2 columns"):
         read_labels(write(tmp_path, "0,1\n2,3\n", "two.csv"))
 

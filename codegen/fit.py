@@ -1,0 +1,64 @@
+"""Will the model fit the chip? Estimated before any C text is generated, so a model far too
+big is refused in a line with the numbers and what to do (not an 80-line linker error), and
+the host target does not silently write a header of hundreds of megabytes."""
+
+from __future__ import annotations
+
+from codegen.backends.targets import profile
+from codegen.errors import UserError
+
+# Above this estimated if-else code size the host build takes minutes: `--layout auto` takes
+# the tables instead, and an explicit `--layout ifelse` is warned about.
+HOST_IFELSE_LIMIT_BYTES = 2 * 1024 * 1024
+
+
+def chip_flash_bytes(chip: str, family: str) -> int:
+    """Flash of a named chip or board when mcugen knows it, else of its family's profile."""
+    from codegen.device.boards import BOARDS
+    from codegen.harness import avr
+
+    if chip in avr.CHIPS:
+        return avr.CHIPS[chip].flash
+    if chip in BOARDS:
+        return BOARDS[chip].flash_bytes
+    return profile(family).flash_bytes
+
+
+def tree_code_bytes(ir, layout: str, family: str) -> int:
+    """Rough flash of the model's code and tables in `layout`."""
+    from codegen.backends.trees import estimate_table_bytes
+
+    if layout == "ifelse":
+        return ir.n_nodes * profile(family).ifelse_node_bytes
+    return estimate_table_bytes(ir)
+
+
+def fit_layout(ir, settings, layout: str, warn=None) -> str:
+    """The layout to generate: `layout`, or the tables where `auto` picked branches too big to
+    build on the host. Raises UserError when the model cannot fit the chip's flash."""
+    family = settings.target
+    if family == "host":
+        return _host_layout(ir, settings, layout, warn)
+    flash = chip_flash_bytes(settings.chip, family)
+    need = tree_code_bytes(ir, layout, family)
+    if need <= flash:
+        return layout
+    table = tree_code_bytes(ir, "table", family) if layout == "ifelse" else need
+    advice = (f"use --layout table (about {table:,} bytes)" if table <= flash else
+              "use a chip with more flash")
+    raise UserError(
+        f"the model does not fit the {settings.chip}: {ir.n_trees} trees with {ir.n_nodes:,} decision nodes "
+        f"need about {need:,} bytes of flash as {layout} code, the chip has {flash:,}; {advice}, "
+        "or prune it (fewer or shallower trees)")
+
+
+def _host_layout(ir, settings, layout: str, warn) -> str:
+    need = tree_code_bytes(ir, "ifelse", "host")
+    if layout != "ifelse" or need <= HOST_IFELSE_LIMIT_BYTES:
+        return layout
+    if settings.layout == "auto":
+        return "table"
+    if warn is not None:
+        warn(f"--layout ifelse: {ir.n_nodes:,} decision nodes make about {need / 1e6:,.0f} MB of code; "
+             "writing and compiling it can take minutes (--layout table is far smaller)")
+    return layout
