@@ -48,7 +48,7 @@ def read_labels(path: str | Path, n_rows: int | None = None, warn=None) -> np.nd
         raise UserError(f"labels file {path} has {widest} columns; give one label per line")
     cells = [row[0] for _, row in lines]
     if n_rows is not None and len(cells) == n_rows + 1:
-        if _is_number(cells[0]) and warn is not None:
+        if _is_number(cells[0]) and cells[0] != "0" and warn is not None:  # "0": pandas' unnamed Series
             warn(f"labels file {path}: took its first line {cells[0]!r} as a header (it has one line more "
                  "than the data)")
         cells = cells[1:]
