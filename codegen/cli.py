@@ -27,7 +27,7 @@ from codegen.verification import format_result, passed, verify
 BIG_HEADER_BYTES = 1_000_000
 
 
-@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="mcugen", cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mcugen")
 def main():
     """Turn trained scikit-learn trees and MLPs into integer-only C for microcontrollers, and

@@ -23,6 +23,7 @@ from codegen.cli_common import (
     read_rows,
     settings_from,
     user_errors,
+    warn,
 )
 from codegen.device.boards import BOARDS, get_board
 from codegen.device.flash import flash
@@ -96,7 +97,7 @@ def device_verify_command(port: str, data: str, labels: str | None, check_scores
                           timeout: float, as_json: bool, **options) -> None:
     """Run every row of DATA on the board at PORT and compare with the interpreter and
     scikit-learn. Exits 1 when any answer differs from the interpreter."""
-    from codegen.verification import labels_for
+    from codegen.verification import labels_for, sklearn_reference
 
     settings_from(options, "host")  # bad options fail before any file is read
     estimator = load_estimator(options)
@@ -104,9 +105,15 @@ def device_verify_command(port: str, data: str, labels: str | None, check_scores
     y = read_label_file(labels, len(X))
     converted = convert_model_file(options, "host", fallback_calibration=X, check_passes=True, estimator=estimator)
     rows = converted.check_rows(X)
+    expected = converted.interpret(rows)
+    reference, judged = sklearn_reference(converted, rows)
+    if not judged.all():  # inf / NaN rows scikit-learn refuses: judged by the interpreter alone
+        warn(f"{int((~judged).sum())} rows have inf or NaN, which scikit-learn's predict refuses; they are "
+             "compared with the interpreter only")
+        reference[~judged] = converted.decode(expected.predictions)[~judged]
     result = device_verify(
-        port, rows, converted.interpret(rows), converted.model_hash,
-        input_dtype=converted.input_dtype, sklearn_predictions=converted.sklearn_predict(rows),
+        port, rows, expected, converted.model_hash,
+        input_dtype=converted.input_dtype, sklearn_predictions=reference,
         labels=labels_for(converted, y),
         decode=converted.decode, tolerance=0.0 if converted.is_classifier else 2.0 ** -converted.output_frac_bits,
         check_scores=check_scores, baud=baud, timeout=timeout, progress=None if as_json else _progress,
