@@ -35,7 +35,7 @@ from codegen.verification import format_result, passed, verify
 
 OUT = Path("mlp-out")  # relative to the folder you run this from
 BOARD = "uno"
-SIMULATED_ROWS = 40  # about 36k cycles (2.3 ms at 16 MHz) per row on the ATmega328P
+SIMULATED_ROWS = 40  # each about 2 ms at 16 MHz on the ATmega328P (the cycles are printed)
 
 # 1. train: 64 pixel counts in 0..16 -> MinMaxScaler -> 32 relu units -> 10 classes
 X, y = load_digits(return_X_y=True)
