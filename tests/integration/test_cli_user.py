@@ -366,7 +366,7 @@ def test_verify_mlp_calibration_and_hash(mlp_files, work):
 @pytest.fixture(scope="module")
 def big_forest(files):
     X, y = datasets.load_digits(return_X_y=True)
-    forest = ensemble.RandomForestClassifier(n_estimators=40, random_state=0).fit(X, y)
+    forest = ensemble.RandomForestClassifier(n_estimators=80, random_state=0).fit(X, y)
     joblib.dump(forest, files["dir"] / "big.joblib")
     return files["dir"] / "big.joblib"
 
