@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 
@@ -93,20 +94,25 @@ def verify_command(data, labels, target, samples, as_json, **options):
     y = read_label_file(labels, len(X))
     converted = convert_model_file(options, target_family(chip), chip=chip, fallback_calibration=X,
                                    check_passes=True, estimator=estimator)
-    _announce_build(converted, chip, min(samples, len(X)))
+    started = _announce_build(converted, chip, min(samples, len(X)))
     result = verify(converted, X, y, target=chip, samples=samples)
+    if started is not None:
+        click.echo(f"built and ran in {time.monotonic() - started:,.1f} s", err=True)
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_result(result))
     if not passed(result, converted.kind):
         click.echo("error: the generated C disagrees on some rows (see above)", err=True)
         sys.exit(1)
 
 
-def _announce_build(converted, chip: str, rows: int) -> None:
+def _announce_build(converted, chip: str, rows: int) -> float | None:
+    """Says what is about to take long; returns the start time when the build is a big one."""
     size = len(converted.header_text)
-    if size > BIG_HEADER_BYTES:
-        click.echo(f"compiling a {size / 1e6:,.1f} MB header: this can take a few minutes...", err=True)
     if chip != "host":
         click.echo(f"building for {chip} and running {rows} rows in the simulator...", err=True)
+    if size <= BIG_HEADER_BYTES:
+        return None
+    click.echo(f"compiling a {size / 1e6:,.1f} MB header: this can take a few minutes...", err=True)
+    return time.monotonic()
 
 
 def _register_device_commands() -> None:

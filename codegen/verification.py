@@ -13,13 +13,14 @@ from codegen.api import ConvertedModel
 from codegen.energy import energy_pj, float_energy_pj
 from codegen.errors import UserError
 from codegen.harness.targets import SIM_TARGETS
+from codegen.settings import target_family
 
 # A quantised MLP regressor "agrees" on a row within this share of the output's range.
 MLP_REGRESSION_TOLERANCE = 0.01
 VERIFY_TARGETS = ("host", *SIM_TARGETS)
-# what each verification target converts for: the chip itself (Settings maps it to its family
-# and sizes the flash check by the chip)
-CONVERSION_TARGET = {target: target for target in VERIFY_TARGETS}
+# the family each verification target converts for (`convert(target=<chip>)` works too, and
+# sizes the flash check by the chip rather than the family's usual one)
+CONVERSION_TARGET = {target: target_family(target) for target in VERIFY_TARGETS}
 
 
 def verify(model: ConvertedModel, X, labels=None, target: str = "host", samples: int = 50) -> dict:

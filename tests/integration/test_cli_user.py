@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -256,15 +257,22 @@ def test_pickle_warning_can_be_silenced(files, work):
 
 
 def test_xgboost_and_lightgbm_models_say_not_supported_yet(files, work):
-    xgboost = pytest.importorskip("xgboost")
+    import lightgbm
+    import xgboost
+
     X, y = files["X"], files["y"]
     booster = xgboost.XGBClassifier(n_estimators=2, max_depth=2).fit(X, y)
     joblib.dump(booster, work / "xgb.joblib")
     booster.save_model(work / "xgb.json")
-    assert_one_error(run("convert", work / "xgb.joblib", "-o", work / "out", cwd=work), "not supported yet")
-    assert_one_error(run("convert", work / "xgb.json", "-o", work / "out", cwd=work), ".json", "reads")
-    (work / "lgb.txt").write_text("tree\nversion=v4\n")
-    assert_one_error(run("convert", work / "lgb.txt", "-o", work / "out", cwd=work), ".txt", ".skops")
+    booster.save_model(work / "xgb.ubj")
+    gbm = lightgbm.LGBMClassifier(n_estimators=2, num_leaves=4, verbose=-1).fit(X, y)
+    joblib.dump(gbm, work / "lgbm.pkl")
+    gbm.booster_.save_model(work / "lgbm.txt")
+    for pickled in ("xgb.joblib", "lgbm.pkl"):
+        assert_one_error(run("convert", work / pickled, "-o", work / "out", cwd=work), "not supported yet")
+    for native in ("xgb.json", "xgb.ubj", "lgbm.txt"):
+        assert_one_error(run("convert", work / native, "-o", work / "out", cwd=work),
+                         f"{Path(native).suffix} model files", "mcugen reads", ".skops")
     assert not (work / "out").exists()
 
 
