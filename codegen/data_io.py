@@ -4,7 +4,8 @@ The header rule (README "Use"): the first row is a header when its cells are not
 or when they are the model's feature names, or the column indices 0..n-1 (what pandas'
 `X.to_csv(index=False)` writes for unnamed columns). A labels file has a header when it has
 one line more than the data (`y.to_csv(index=False)` writes one), or when its first line is
-text above numeric labels. A text cell anywhere else is an error naming its row and column.
+text above numeric labels. A text cell anywhere else is an error naming its row and column;
+an empty cell is NaN (pandas' `to_csv` writes NaN so).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from codegen.errors import UserError
 
 def read_csv(path: str | Path, what: str = "data", *, n_features: int | None = None,
              feature_names=None, warn=None) -> np.ndarray:
-    """A 2-D float64 array (NaN and inf allowed, as 'nan' / 'inf')."""
+    """A 2-D float64 array (NaN and inf allowed, as 'nan' / 'inf'; an empty cell is NaN, as
+    pandas writes it)."""
     path = Path(path)
     lines = _read_rows(path, what)
     start = 1 if lines and _is_header(lines[0][1], lines, n_features, feature_names, path, what, warn) else 0
@@ -77,7 +79,7 @@ def read_number_list(text: str, what: str) -> tuple[float, ...]:
 
 
 def _read_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:
-    """(line number, stripped cells) of every non-blank line."""
+    """(line number, stripped cells) of every line that is not blank."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = [(reader.line_num, [cell.strip() for cell in row])
@@ -86,7 +88,8 @@ def _read_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:
         raise UserError(f"cannot read {what} file {path}: {error.strerror}; check the path") from None
     except (UnicodeDecodeError, csv.Error):
         raise UserError(f"{what} file {path} is not a text CSV file; give a comma-separated text file") from None
-    return [(number, row) for number, row in rows if any(row)]
+    # a blank line is skipped; ",,," is a row (pandas writes a row of NaN so)
+    return [(number, row) for number, row in rows if len(row) > 1 or (row and row[0])]
 
 
 def _is_header(first: list[str], lines, n_features, feature_names, path: Path, what: str, warn) -> bool:
@@ -103,6 +106,8 @@ def _is_header(first: list[str], lines, n_features, feature_names, path: Path, w
 
 
 def _number(cell: str, path: Path, what: str, line: int, column: int) -> float:
+    if cell == "":  # pandas writes NaN as an empty cell
+        return math.nan
     try:
         return float(cell)
     except ValueError:

@@ -324,9 +324,11 @@ def test_inf_rows_are_checked_against_the_interpreter(files, work):
     rows = files["X"][:5].astype(np.float64)
     rows[1, 2] = np.inf
     rows[3, 0] = -np.inf
+    rows[4, :] = np.nan  # pandas writes ",,," : a row, not a blank line; NaN the forest can judge
+    rows[0, 1] = np.nan
     pd.DataFrame(rows).to_csv(work / "inf.csv", index=False)
     report, _ = _verify_json(files, work, model(files), "--data", work / "inf.csv")
-    assert report["rows_sklearn_cannot_judge"] == 2
+    assert report["n_rows"] == 5 and report["rows_sklearn_cannot_judge"] == 2
     assert report["interpreter_agreement"] == 1.0 and report["agreement"] == 1.0
     text = run("verify", model(files), "--data", work / "inf.csv", cwd=work)
     assert text.returncode == 0 and "rows scikit-learn cannot judge  2" in text.stdout

@@ -101,8 +101,8 @@ def test_csv_a_nan_first_row_is_data_not_header(tmp_path):
 
 
 def test_csv_skips_blank_lines_and_spaces(tmp_path):
-    X = read_csv(write(tmp_path, "1, 2\n\n 3 ,4\n,\n"))
-    np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+    X = read_csv(write(tmp_path, "1, 2\n\n 3 ,4\n,\n5,\n"))  # ",": pandas' row of NaN; "": NaN
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4], [np.nan, np.nan], [5, np.nan]])
 
 
 def test_csv_windows_line_endings(tmp_path):
