@@ -56,10 +56,13 @@ class OneLineErrors(click.Group):
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
+            if type(error).__name__ == "NoArgsIsHelpError" and error.ctx is not None:  # bare `mcugen`
+                click.echo(error.ctx.get_help())
+                sys.exit(0)
             command = error.ctx.command_path if error.ctx else "mcugen"
             fail(f"{error.format_message()} (see `{command} --help`)")
-        except click.Abort:
-            fail("aborted", 1)
+        except (click.Abort, KeyboardInterrupt):
+            fail("interrupted; nothing was written", 130)
         except click.ClickException as error:
             fail(error.format_message())
         except UserError as error:

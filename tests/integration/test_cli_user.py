@@ -400,3 +400,8 @@ def test_host_auto_layout_does_not_write_a_huge_if_else_header(files, work):
     joblib.dump(forest, work / "huge.joblib")
     report = json.loads(run("inspect", work / "huge.joblib", "--json", cwd=work).stdout)
     assert report["n_nodes"] * 14 > 2 * 1024 * 1024 and report["layout"] == "table"
+
+
+def test_bare_command_prints_help(work):
+    result = run(cwd=work)
+    assert result.returncode == 0 and result.stdout.startswith("Usage: mcugen") and result.stderr == ""
