@@ -340,7 +340,7 @@ def test_inf_rows_are_checked_against_the_interpreter(files, work):
 @pytest.fixture(scope="module")
 def mlp_files(files):
     X, y = datasets.load_digits(return_X_y=True)
-    mlp = neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=60, random_state=0).fit(X[:900], y[:900])
+    mlp = neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=400, random_state=0).fit(X[:900], y[:900])
     folder = files["dir"]
     joblib.dump(mlp, folder / "mlp.joblib")
     pd.DataFrame(X[:200]).to_csv(folder / "calib.csv", index=False)
