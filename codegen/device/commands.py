@@ -69,14 +69,15 @@ def project_command(board: str, output: str, force: bool, **options) -> None:
 @_board_option
 @click.option("--port", help="Serial port of the board (default: PlatformIO finds it).")
 @click.option("--project-dir", type=click.Path(file_okay=False),
-              help="Keep the generated project here (default: a temporary folder).")
+              help="Keep the generated project here (default: a temporary folder); updated like `project -o`.")
+@click.option("--force", is_flag=True, help="As for `project`: overwrite generated files you changed.")
 @user_errors
-def flash_command(board: str, port: str | None, project_dir: str | None, **options) -> None:
+def flash_command(board: str, port: str | None, project_dir: str | None, force: bool, **options) -> None:
     """Build MODEL's firmware for BOARD and upload it with PlatformIO."""
     converted = convert_model_file(options, get_board(board).target, chip=board)
     with tempfile.TemporaryDirectory(prefix="mcugen-flash-") as tmp:
         where = Path(project_dir) if project_dir else Path(tmp) / "project"
-        write_project(converted.header_text, converted.name, converted.model_hash, board, where)
+        write_project(converted.header_text, converted.name, converted.model_hash, board, where, force=force)
         flash(where, board, port, echo=click.echo)
     click.echo(f"check it with: mcugen device-verify {options['model']}{conversion_flags(options)} "
                f"--port {port or 'PORT'} --data X.csv")
