@@ -405,3 +405,24 @@ def test_host_auto_layout_does_not_write_a_huge_if_else_header(files, work):
 def test_bare_command_prints_help(work):
     result = run(cwd=work)
     assert result.returncode == 0 and result.stdout.startswith("Usage: mcugen") and result.stderr == ""
+
+
+def test_a_failing_verify_lists_the_differing_rows_and_exits_1(files, work):
+    """A compiler wrapper flips the header's `x <= t` tests before compiling: the C now
+    disagrees with the interpreter and scikit-learn, as a miscompiling toolchain would."""
+    wrapper = work / "bad-cc"
+    wrapper.write_text('#!/bin/sh\nfor arg in "$@"; do case "$arg" in *driver.c) '
+                       "sed -i 's/(int32_t)u <= t/(int32_t)u > t/' \"$(dirname \"$arg\")/model.h\";; esac; done\n"
+                       f'exec {shutil.which("gcc") or "cc"} "$@"\n')
+    wrapper.chmod(0o755)
+    env = {"CC": str(wrapper), "MCUGEN_CACHE": str(work / "cache")}
+    args = ("verify", model(files), "--data", files["dir"] / "X.csv", "--layout", "ifelse")
+    text = run(*args, cwd=work, env=env)
+    assert text.returncode == 1 and "Traceback" not in text.stderr
+    assert text.stderr.splitlines()[-1] == "error: the generated C disagrees on some rows (see above)"
+    assert "first rows that differ" in text.stdout
+    report = json.loads(run(*args, "--json", cwd=work, env=env).stdout)
+    assert report["n_rows_differing"] > 0 and report["disagreements"]
+    for row in report["disagreements"]:
+        assert row["c"] != row["interpreter"] and row["interpreter"] == row["sklearn"]
+        assert row["inputs"] == [float(v) for v in files["X"][row["row"]]]
