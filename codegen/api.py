@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,7 +172,14 @@ class ConvertedModel:
         return InputSpec(X.shape[1], self.input_dtype, scale, zero).dequantize(X)
 
     def sklearn_predict(self, X) -> np.ndarray:
-        return self.estimator.predict(self.features_for_sklearn(X))
+        return self.estimator_predict(self.features_for_sklearn(X))
+
+    def estimator_predict(self, features: np.ndarray) -> np.ndarray:
+        """The estimator's own `predict` on float rows. Rows come from a CSV, so an estimator
+        fitted on a DataFrame has no column names to check them against: not worth a warning."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return self.estimator.predict(features)
 
     # ---- writing --------------------------------------------------------------------------
 

@@ -109,7 +109,7 @@ def sklearn_reference(model: ConvertedModel, X) -> tuple[np.ndarray, np.ndarray]
     masks = (np.ones(len(X), dtype=bool), ~np.isinf(features).any(axis=1), np.isfinite(features).all(axis=1))
     for judged in masks:
         try:
-            predicted = np.asarray(model.estimator.predict(features[judged])) if judged.any() else None
+            predicted = np.asarray(model.estimator_predict(features[judged])) if judged.any() else None
         except ValueError:
             continue
         reference = np.empty(len(X), dtype=predicted.dtype if predicted is not None else np.float64)
