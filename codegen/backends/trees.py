@@ -47,7 +47,8 @@ def estimate_table_bytes(ir: TreeEnsemble) -> int:
 def code_shape(ir: TreeEnsemble) -> str:
     if ir.returns_leaf_class:
         return "direct"
-    return "single" if ir.n_outputs == 1 else "multi"
+    # vote counters live in an array, even for a single class (a one-class forest)
+    return "single" if ir.n_outputs == 1 and ir.leaf_encoding != "class" else "multi"
 
 
 def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, version: str) -> dict:

@@ -88,6 +88,8 @@ def _post(mlp) -> tuple[str, tuple]:
             raise UserError(f"MLPRegressor with {n_outputs} outputs is not supported; fit one model per output")
         return POST_IDENTITY, ()
     classes = tuple(np.asarray(mlp.classes_).tolist())
+    if len(classes) == 1:  # trained on one class: scikit-learn predicts it whatever the output
+        return POST_ARGMAX, classes
     if mlp.out_activation_ == ACT_SOFTMAX and n_outputs == len(classes) >= 3:
         return POST_ARGMAX, classes
     if mlp.out_activation_ == ACT_LOGISTIC and n_outputs == 1 and len(classes) == 2:
