@@ -128,7 +128,7 @@ def _search(image: _Image, features: np.ndarray, thresholds: np.ndarray,
     hi = np.full(len(features), MAX_FINITE_KEY, dtype=np.int64)
     while (lo < hi).any():
         mid = lo + (hi - lo + 1) // 2
-        inside = image.of(features, sign * mid) <= thresholds
+        inside = image.of(features, sign * np.maximum(mid, -MAX_FINITE_KEY)) <= thresholds  # settled: any
         active = lo < hi
         lo = np.where(active & inside, mid, lo)
         hi = np.where(active & ~inside, mid - 1, hi)
