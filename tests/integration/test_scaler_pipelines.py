@@ -119,3 +119,14 @@ def test_other_steps_are_refused_in_one_line():
     pipeline = make_pipeline(PCA(3), ensemble.RandomForestClassifier(n_estimators=2)).fit(X_train, y_train)
     with pytest.raises(UserError, match=r"^pipeline steps PCA before the tree model are not supported; use at most"):
         codegen.convert(pipeline, name="m")
+
+
+def test_integer_input_composes_with_the_fold():
+    """--input int16: q -> float32 reading -> scaler -> tree, all exact."""
+    X_train, y_train, X_test, _ = dataset("wine")
+    pipeline = make_pipeline(preprocessing.StandardScaler(), ensemble.RandomForestClassifier(
+        n_estimators=5, random_state=0)).fit(X_train, y_train)
+    model = codegen.convert(pipeline, name="m", input="int16", scale=0.01, zero_point=0)
+    Q = np.clip(np.round(np.vstack([X_train, X_test]) / 0.01), -32768, 32767)
+    np.testing.assert_array_equal(model.run_c(Q).predictions, model.interpret(Q).predictions)
+    assert int(np.sum(model.predict(Q) != model.sklearn_predict(Q))) == 0
