@@ -23,6 +23,20 @@ def tree_depths(ir: TreeEnsemble) -> np.ndarray:
     return depths
 
 
+def score_meaning(ir: TreeEnsemble) -> str:
+    """What scores / 2**output_frac_bits are, in the float model's terms."""
+    kind = ir.estimator
+    if not ir.is_classifier:
+        return "the regression output (predict)"
+    if ir.returns_leaf_class:
+        return "1.0 for the predicted class, 0 for the others"
+    if "Boosting" in kind:
+        return "the raw boosting margin (decision_function)"
+    if ir.n_outputs == 1 and len(ir.classes) == 2:
+        return "the sum over trees of P(class 1) - P(class 0) (predict_proba margin times n_trees)"
+    return "the sum over trees of the leaf class probabilities (predict_proba times n_trees)"
+
+
 def tree_report(ir: TreeEnsemble, layout: str, target: str) -> dict:
     from codegen.backends.trees import estimate_table_bytes
 
@@ -42,7 +56,8 @@ def tree_report(ir: TreeEnsemble, layout: str, target: str) -> dict:
         "leaf_encoding": ir.leaf_encoding,
         "leaf_bytes": leaf_bytes(ir),
         "table_bytes_estimate": estimate_table_bytes(ir),
-        "output_frac_bits": ir.leaf_format.frac_bits if ir.leaf_encoding != "class" else 0,
+        "output_frac_bits": ir.leaf_format.frac_bits,
+        "scores": score_meaning(ir),
         "post": ir.post,
     }
     if not ir.is_classifier:

@@ -17,6 +17,7 @@ from codegen.input_types import INPUT_TYPES
 from codegen.ir.floatkey import SIGN_BIT
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
 from codegen.ir.model import TreeEnsemble
+from codegen.reports import score_meaning
 from codegen.settings import Settings
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
@@ -47,7 +48,8 @@ def estimate_table_bytes(ir: TreeEnsemble) -> int:
 def code_shape(ir: TreeEnsemble) -> str:
     if ir.returns_leaf_class:
         return "direct"
-    return "single" if ir.n_outputs == 1 else "multi"
+    # vote counters live in an array, even for a single class (a one-class forest)
+    return "single" if ir.n_outputs == 1 and ir.leaf_encoding != "class" else "multi"
 
 
 def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, version: str) -> dict:
@@ -63,7 +65,7 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "n_features": ir.input.n_features,
         "n_outputs": ir.n_outputs,
         "n_classes": len(ir.classes) if ir.is_classifier else 0,
-        "frac_bits": ir.leaf_format.frac_bits if ir.leaf_encoding != "class" else 0,
+        "frac_bits": ir.leaf_format.frac_bits,
         "model_hash": f"0x{model_hash:08X}u",
         "input_ctype": INPUT_TYPES[ir.input.dtype].ctype,
         "is_float": ir.input.is_float,
@@ -90,6 +92,7 @@ def _summary(ir: TreeEnsemble) -> list[str]:
     if ir.is_classifier:
         labels = ", ".join(f"{i}: {c_text.comment_text(c)}" for i, c in enumerate(ir.classes))
         lines.append(f"Class index -> label: {labels}.")
+        lines.append(f"Scores / 2^OUTPUT_FRAC_BITS: {score_meaning(ir)}.")
     else:
         lines.append(f"Output: fixed point, {ir.leaf_format.frac_bits} fraction bits, "
                      f"|error| <= {ir.error_bound:.3g} against the float model.")

@@ -9,11 +9,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from codegen.errors import UserError
+from codegen.frontends.overrides import check_not_overridden, most_derived_base
 from codegen.ir.mlp import ACT_IDENTITY, ACT_LOGISTIC, ACT_SOFTMAX, FLOAT_ACTIVATIONS, MLP, DenseLayer
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec
 from codegen.settings import Settings
 
 _MLPS = (MLPClassifier, MLPRegressor)
+_BASES = {cls: cls.__name__ for cls in (*_MLPS, StandardScaler, MinMaxScaler, Pipeline)}
 
 
 def is_mlp(estimator) -> bool:
@@ -43,6 +45,15 @@ def read_mlp(estimator, settings: Settings) -> MLP:
 
 
 def _split(estimator):
+    scaler, mlp = _scaler_and_mlp(estimator)
+    for step in (estimator, scaler, mlp):
+        base = most_derived_base(step, _BASES)
+        if base is not None:
+            check_not_overridden(step, base)
+    return scaler, mlp
+
+
+def _scaler_and_mlp(estimator):
     if isinstance(estimator, _MLPS):
         return None, estimator
     if not is_mlp(estimator):
@@ -86,8 +97,13 @@ def _post(mlp) -> tuple[str, tuple]:
     if isinstance(mlp, MLPRegressor):
         if n_outputs != 1:
             raise UserError(f"MLPRegressor with {n_outputs} outputs is not supported; fit one model per output")
+        if mlp.out_activation_ != ACT_IDENTITY:  # scikit-learn sets identity; a changed one is not read
+            raise UserError(f"MLPRegressor with out_activation_={mlp.out_activation_!r} is not supported; "
+                            "keep scikit-learn's 'identity'")
         return POST_IDENTITY, ()
     classes = tuple(np.asarray(mlp.classes_).tolist())
+    if len(classes) == 1:  # trained on one class: scikit-learn predicts it whatever the output
+        return POST_ARGMAX, classes
     if mlp.out_activation_ == ACT_SOFTMAX and n_outputs == len(classes) >= 3:
         return POST_ARGMAX, classes
     if mlp.out_activation_ == ACT_LOGISTIC and n_outputs == 1 and len(classes) == 2:

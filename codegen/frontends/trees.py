@@ -5,17 +5,21 @@ Per estimator, what `predict` computes (scikit-learn 1.x):
 - RandomForest*/ExtraTrees*: the mean of the trees' leaf probabilities (soft voting) or values;
   the IR keeps the sum of probabilities (same argmax).
 - GradientBoosting*: init + learning_rate * sum of tree values; binary class 1 when raw >= 0.
+  A constant init is the base score; a tree init is one more tree (see boosting_init).
 - HistGradientBoosting*: baseline + sum of (already shrunk) leaf values; binary class 1 when
   raw > 0; NaN follows each node's missing_go_to_left.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.frontends.boosting_init import read_init
+from codegen.frontends.overrides import check_not_overridden, most_derived_base
 from codegen.ir.model import (
     POST_ARGMAX,
     POST_IDENTITY,
@@ -44,12 +48,24 @@ class _Tree:
     value: np.ndarray  # (n_nodes, n_outputs): what a leaf contributes
 
 
+@functools.cache
+def _sklearn_classes() -> dict[type, str]:
+    from sklearn import ensemble, tree
+
+    return {getattr(tree if name in SINGLE_TREES else ensemble, name): name for name in SUPPORTED}
+
+
 def is_tree_model(estimator) -> bool:
-    return type(estimator).__name__ in SUPPORTED
+    return most_derived_base(estimator, _sklearn_classes()) is not None
 
 
 def read_trees(estimator) -> TreeEnsemble:
-    kind = type(estimator).__name__
+    base = most_derived_base(estimator, _sklearn_classes())
+    if base is None:
+        supported = ", ".join(SUPPORTED)
+        raise UserError(f"{type(estimator).__name__} is not a supported tree model; mcugen converts: {supported}")
+    check_not_overridden(estimator, base)
+    kind = _sklearn_classes()[base]
     _check_fitted(estimator, kind)
     if kind in SINGLE_TREES:
         return _single_tree(estimator, kind)
@@ -63,7 +79,8 @@ def read_trees(estimator) -> TreeEnsemble:
 def _check_fitted(estimator, kind: str) -> None:
     if not hasattr(estimator, "n_features_in_"):
         raise UserError(f"the {kind} is not fitted; call .fit(X, y) before converting it")
-    if getattr(estimator, "n_outputs_", 1) != 1 or np.ndim(getattr(estimator, "classes_", [0])) != 1:
+    classes = getattr(estimator, "classes_", np.zeros(1))
+    if getattr(estimator, "n_outputs_", 1) != 1 or isinstance(classes, list) or np.ndim(classes) != 1:
         raise UserError(
             f"the {kind} has several outputs (multi-output target); train one model per output"
         )
@@ -128,12 +145,14 @@ def _forest(estimator, kind: str) -> TreeEnsemble:
 
 
 def _boosting(estimator, kind: str) -> TreeEnsemble:
-    if isinstance(estimator.init_, str) and estimator.init_ != "zero":
-        raise UserError(f"GradientBoosting init={estimator.init_!r} is not supported; use the default init")
     stages = estimator.estimators_  # (n_stages, n_outputs) of DecisionTreeRegressor
     n_outputs = stages.shape[1]
     lr = np.float64(estimator.learning_rate)
+    init = read_init(estimator, n_outputs)
     trees = []
+    if init.tree is not None:  # a tree init: one more tree, its leaves scikit-learn's raw init
+        trees.append(_sklearn_tree(init.tree, np.float64(1.0), normalise=False))
+        trees[0].value = init.node_values
     for stage in stages:
         for k, member in enumerate(stage):
             tree = _sklearn_tree(member.tree_, lr, normalise=False)
@@ -142,9 +161,7 @@ def _boosting(estimator, kind: str) -> TreeEnsemble:
             value[:, k] = tree.value[:, 0]
             tree.value = value
             trees.append(tree)
-    probe = np.zeros((1, estimator.n_features_in_), dtype=np.float32)
-    base = np.asarray(estimator._raw_predict_init(probe), dtype=np.float64).reshape(-1)
-    return _assemble(estimator, kind, trees, base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
+    return _assemble(estimator, kind, trees, init.base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
 
 
 def _hist_boosting(estimator, kind: str) -> TreeEnsemble:

@@ -3,8 +3,10 @@
 - "class": every leaf adds the same amount c to exactly one class (pure leaves of a forest),
   or the model is a single classification tree, whose prediction is its leaf's argmax
   (computed here, in float, exactly as scikit-learn does). A leaf is then one class index,
-  and the C counts votes. For a single impure tree the scores become votes for the predicted
-  class instead of the leaf's probabilities; predictions are unchanged.
+  and the C counts votes; a score is votes * class_vote, in the leaves' fixed-point format, so
+  scores / 2**frac_bits are sums of leaf probabilities (a forest of pure leaves: its votes).
+  A single tree's scores are one vote of 1.0 for the predicted class instead of the leaf's
+  probabilities; predictions are unchanged.
 - "scalar": each tree adds to one score only (boosting, regression): a leaf is one number.
   Binary soft voting (two scores s0, s1, class 1 when s1 > s0) becomes one margin score
   s1 - s0 with class 1 when it is > 0: one add per tree instead of two. Soft voting keeps
@@ -30,7 +32,8 @@ def encode_leaves(ir: TreeEnsemble, float_leaves: np.ndarray) -> TreeEnsemble:
         if (nonzero.sum(axis=1) == 1).all() and len(votes) == 1 and votes[0] > 0:
             return _as_classes(ir, np.argmax(nonzero, axis=1), int(votes[0]))
         if ir.n_trees == 1:
-            return _as_classes(ir, np.argmax(float_leaves, axis=1), int(values.max(initial=1)) or 1)
+            # one vote of 1.0 for the predicted class: scores / 2**frac_bits are 0 or 1
+            return _as_classes(ir, np.argmax(float_leaves, axis=1), 1 << ir.leaf_format.frac_bits)
         if (values >= 0).all():  # probabilities: soft voting
             ties = _tie_margin(ir)
             if ir.n_outputs == 2:  # then |s1 - s0| <= max(s1, s0): no overflow

@@ -117,5 +117,6 @@ def test_breast_cancer_pipeline_fits_atmega328p(require_target: Callable[[str], 
     expected = converted.interpret(rows)
     np.testing.assert_array_equal(run.predictions, expected.predictions)
     np.testing.assert_array_equal(run.scores, expected.scores)
-    assert (int(run.flash_bytes), int(run.counts.max())) == (2502, 10996)
+    # flash: 2502 until the null model stopped reading x[0] (48 B of AVR code, issue 8)
+    assert (int(run.flash_bytes), int(run.counts.max())) == (2550, 10996)
     assert run.ram_bytes == 0
