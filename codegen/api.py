@@ -107,7 +107,8 @@ class ConvertedModel:
 
     @property
     def classes(self) -> tuple:
-        return tuple(getattr(self.estimator, "classes_", ()))
+        classes = getattr(self.estimator, "classes_", None)  # Boosters, IsolationForest: the IR's
+        return tuple(classes) if classes is not None else tuple(getattr(self.ir, "classes", ()))
 
     @property
     def is_classifier(self) -> bool:

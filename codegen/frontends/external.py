@@ -1,0 +1,64 @@
+"""Tree models that are not scikit-learn trees: in-memory XGBoost and LightGBM models, their
+model files (frontends/native), and IsolationForest. One dispatch for `model_kind`/`read_trees`."""
+
+from __future__ import annotations
+
+import json
+
+from codegen.errors import UserError
+from codegen.frontends.isolation_forest import is_isolation_forest, read_isolation_forest
+from codegen.ir.model import TreeEnsemble
+
+XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
+LIGHTGBM_WRAPPERS = ("LGBMClassifier", "LGBMRegressor")
+SUPPORTED = (*XGBOOST_WRAPPERS, "xgboost.Booster", *LIGHTGBM_WRAPPERS, "lightgbm.Booster",
+             "IsolationForest", "XGBoost .json/.ubj and LightGBM .txt model files")
+
+
+def _library(estimator) -> str:
+    """"xgboost", "lightgbm", "native" or "" (by class and module name: no import needed)."""
+    kind = type(estimator).__name__
+    module = type(estimator).__module__.split(".")[0]
+    if kind == "NativeModel" and module == "codegen":
+        return "native"
+    if module in ("xgboost", "lightgbm") and (kind in XGBOOST_WRAPPERS + LIGHTGBM_WRAPPERS or kind == "Booster"):
+        return module
+    return ""
+
+
+def is_external_model(estimator) -> bool:
+    return bool(_library(estimator)) or is_isolation_forest(estimator)
+
+
+def read_external(estimator) -> TreeEnsemble:
+    if is_isolation_forest(estimator):
+        return read_isolation_forest(estimator)
+    library = _library(estimator)
+    if library == "native":
+        return _read_document(estimator.library, estimator.document, "file", None, None)
+    kind = type(estimator).__name__
+    classes = tuple(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None
+    if library == "xgboost":
+        booster = estimator if kind == "Booster" else _fitted(estimator, "get_booster", kind)
+        return _read_document("xgboost", json.loads(bytes(booster.save_raw("json"))), kind, classes,
+                              booster.num_features())
+    booster = estimator if kind == "Booster" else _fitted(estimator, "booster_", kind)
+    return _read_document("lightgbm", booster.model_to_string(), kind, classes, None)
+
+
+def _fitted(estimator, attribute: str, kind: str):
+    try:
+        value = getattr(estimator, attribute)
+        return value() if callable(value) else value
+    except Exception:  # xgboost/lightgbm raise their own errors for unfitted models
+        raise UserError(f"the {kind} is not fitted; call .fit(X, y) before converting it") from None
+
+
+def _read_document(library: str, document, kind: str, classes, n_features) -> TreeEnsemble:
+    if library == "xgboost":
+        from codegen.frontends.xgboost_model import read_xgboost_document
+
+        return read_xgboost_document(document, estimator=f"XGBoost {kind}", classes=classes, n_features=n_features)
+    from codegen.frontends.lightgbm_model import read_lightgbm_text
+
+    return read_lightgbm_text(document, estimator=f"LightGBM {kind}", classes=classes)
