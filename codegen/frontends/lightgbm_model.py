@@ -2,7 +2,8 @@
 lightgbm package.
 
 Each node follows LightGBM's `Tree::NumericalDecision` / `CategoricalDecision` (tree.h) on the
-value as a double (the device passes float32, which widens to double exactly):
+value as a double (the device passes float32, which widens to double exactly; LightGBM's
+predict first turns inputs with |x| <= 1e-35f into 0.0):
 - numerical, go left when x <= threshold (double). Missing type None: NaN is taken as 0.0;
   NaN: NaN goes the default direction; Zero (`zero_as_missing`): NaN and |x| <= 1e-35f go
   the default direction.
@@ -110,11 +111,21 @@ def _add_tree(builder: EnsembleBuilder, tree: dict, output: int) -> None:
 
 
 def _node_rule(nodes: dict, node: int):
-    """(goes_left(x), cuts): LightGBM's decision as a rule on a value, and every point where
-    it may change."""
+    """(goes_left(x), cuts): LightGBM's decision as a rule on an input value, and every point
+    where it may change. LightGBM's predict first drops input values with |x| <= 1e-35f as
+    zeros (c_api's dense row reader keeps only |x| > kZeroThreshold or NaN): they reach the
+    tree as 0.0."""
     decision = int(nodes["decision"][node])
-    if decision & 1:
-        return _categorical_rule(nodes, node)
+    rule, cuts = _categorical_rule(nodes, node) if decision & 1 else _numerical_rule(nodes, node)
+
+    def goes_left(x: float) -> bool:
+        return rule(0.0 if -ZERO_THRESHOLD <= x <= ZERO_THRESHOLD else x)
+
+    return goes_left, [*cuts, below(-ZERO_THRESHOLD), ZERO_THRESHOLD]
+
+
+def _numerical_rule(nodes: dict, node: int):
+    decision = int(nodes["decision"][node])
     threshold = float(nodes["threshold"][node])
     missing = (decision >> 2) & 3
     default_left = bool(decision & 2)
@@ -127,10 +138,7 @@ def _node_rule(nodes: dict, node: int):
             return default_left
         return x <= threshold
 
-    cuts = [threshold]
-    if missing == MISSING_ZERO:
-        cuts += [below(-ZERO_THRESHOLD), ZERO_THRESHOLD]
-    return goes_left, cuts
+    return goes_left, [threshold]
 
 
 def _categorical_rule(nodes: dict, node: int):
