@@ -35,15 +35,15 @@ def read_external(estimator) -> TreeEnsemble:
         return read_isolation_forest(estimator)
     library = _library(estimator)
     if library == "native":
-        return _read_document(estimator.library, estimator.document, "file", None, None)
+        return _read_document(estimator.library, estimator.document, None, None)
     kind = type(estimator).__name__
     classes = tuple(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None
     if library == "xgboost":
         booster = estimator if kind == "Booster" else _fitted(estimator, "get_booster", kind)
-        return _read_document("xgboost", json.loads(bytes(booster.save_raw("json"))), kind, classes,
+        return _read_document("xgboost", json.loads(bytes(booster.save_raw("json"))), classes,
                               booster.num_features())
     booster = estimator if kind == "Booster" else _fitted(estimator, "booster_", kind)
-    return _read_document("lightgbm", booster.model_to_string(), kind, classes, None)
+    return _read_document("lightgbm", booster.model_to_string(), classes, None)
 
 
 def _fitted(estimator, attribute: str, kind: str):
@@ -54,11 +54,11 @@ def _fitted(estimator, attribute: str, kind: str):
         raise UserError(f"the {kind} is not fitted; call .fit(X, y) before converting it") from None
 
 
-def _read_document(library: str, document, kind: str, classes, n_features) -> TreeEnsemble:
+def _read_document(library: str, document, classes, n_features) -> TreeEnsemble:
     if library == "xgboost":
         from codegen.frontends.xgboost_model import read_xgboost_document
 
-        return read_xgboost_document(document, estimator=f"XGBoost {kind}", classes=classes, n_features=n_features)
+        return read_xgboost_document(document, classes=classes, n_features=n_features)
     from codegen.frontends.lightgbm_model import read_lightgbm_text
 
-    return read_lightgbm_text(document, estimator=f"LightGBM {kind}", classes=classes)
+    return read_lightgbm_text(document, classes=classes)

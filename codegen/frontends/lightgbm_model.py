@@ -51,7 +51,7 @@ def parse_model_text(text: str) -> tuple[dict, list[dict]]:
     return header, trees
 
 
-def read_lightgbm_text(text: str, *, estimator: str, classes: tuple | None = None) -> TreeEnsemble:
+def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemble:
     header, trees = parse_model_text(text)
     objective = header.get("objective", "regression").split()[0]
     per_iteration = int(header.get("num_tree_per_iteration", "1"))
@@ -61,7 +61,7 @@ def read_lightgbm_text(text: str, *, estimator: str, classes: tuple | None = Non
         _add_tree(builder, tree, output=index % per_iteration)
     names = tuple(header.get("feature_names", "").split())
     spec = InputSpec(n_features=int(header["max_feature_idx"]) + 1, feature_names=names)
-    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, estimator)
+    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {objective}")
 
 
 def _post_and_classes(objective: str, per_iteration: int, classes) -> tuple[str, tuple]:

@@ -50,7 +50,7 @@ def _sigmoid_half_margin() -> float:
 SIGMOID_HALF_MARGIN = _sigmoid_half_margin()
 
 
-def read_xgboost_document(document: dict, *, estimator: str, classes: tuple | None = None,
+def read_xgboost_document(document: dict, *, classes: tuple | None = None,
                           n_features: int | None = None) -> TreeEnsemble:
     try:
         learner = document["learner"]
@@ -70,7 +70,7 @@ def read_xgboost_document(document: dict, *, estimator: str, classes: tuple | No
     trees, groups = _trees_in_use(model, learner.get("attributes", {}))
     names = tuple(str(n) for n in learner.get("feature_names", []) or ())
     spec = InputSpec(n_features=int(n_features or params["num_feature"]), feature_names=names)
-    return _assemble(trees, groups, n_outputs, spec, base, post, classes, estimator)
+    return _assemble(trees, groups, n_outputs, spec, base, post, classes, f"XGBoost {objective}")
 
 
 def _check_booster(booster: dict, params: dict) -> None:
