@@ -74,8 +74,9 @@ class EnsembleBuilder:
             lambda: self._chain(feature, cuts[middle + 1:], high_sides, nan_left, emit),
         )
 
-    def add_tree(self, emit_root: Callable[[], int]) -> None:
-        self.roots.append(emit_root())
+    def add_tree(self, root: int) -> None:
+        """Record a tree's root (a node index or an encoded leaf), once it is emitted."""
+        self.roots.append(root)
 
     def ensemble(self, spec: InputSpec, base: np.ndarray, post: str, classes: tuple,
                  estimator: str, notes: tuple[str, ...] = ()) -> TreeEnsemble:

@@ -85,7 +85,7 @@ def _add_tree(builder: EnsembleBuilder, tree: dict, output: int) -> None:
         raise UserError("LightGBM linear trees (linear_tree=True) are not supported; train without them")
     leaf_value = _numbers(tree, "leaf_value", np.float64)
     if int(tree["num_leaves"]) == 1:
-        builder.add_tree(lambda: builder.leaf(leaf_value[0], output))
+        builder.add_tree(builder.leaf(leaf_value[0], output))
         return
     nodes = {
         "feature": _numbers(tree, "split_feature", np.int64),
@@ -107,7 +107,7 @@ def _add_tree(builder: EnsembleBuilder, tree: dict, output: int) -> None:
         return builder.interval_split(feature, uppers, sides, rule(float("nan")),
                                       lambda side: emit(targets[side]))
 
-    builder.add_tree(lambda: emit(0))
+    builder.add_tree(emit(0))
 
 
 def _node_rule(nodes: dict, node: int):
