@@ -87,3 +87,34 @@ def test_xgboost_early_stopping_uses_best_iteration():
     assert estimator.best_iteration < 199
     model, _ = check_model(estimator, X_test, float_rounding=FLOAT32_ROUNDING)
     assert model.ir.n_trees == estimator.best_iteration + 1
+
+
+@pytest.mark.parametrize("params", [{"objective": "multi:softmax"}, {"base_score": 0.2}, {"num_parallel_tree": 3},
+                                    {"max_depth": 0, "grow_policy": "lossguide", "max_leaves": 9}])
+def test_xgboost_classifier_variants(params):
+    xgb = require_package("xgboost")
+    from tests.support.models import dataset
+
+    data = "generated_classification" if params.get("objective") == "multi:softmax" else "breast_cancer"
+    X, y, X_test, _ = dataset(data)
+    estimator = xgb.XGBClassifier(n_estimators=8, random_state=0, n_jobs=1, **params).fit(X, y)
+    rows = adversarial_test_rows(estimator, data)
+    check_model(estimator, rows, float_rounding=FLOAT32_ROUNDING)
+
+
+@pytest.mark.parametrize("objective", ["reg:absoluteerror", "reg:pseudohubererror"])
+def test_xgboost_regressor_objectives(objective):
+    xgb = require_package("xgboost")
+    from tests.support.models import dataset
+
+    X, y, _, _ = dataset("diabetes")
+    estimator = xgb.XGBRegressor(objective=objective, n_estimators=8, random_state=0, n_jobs=1).fit(X, y)
+    check_model(estimator, adversarial_test_rows(estimator, "diabetes"), float_rounding=FLOAT32_ROUNDING)
+
+
+@pytest.mark.parametrize("params", [{"objective": "multiclassova"}, {"boosting_type": "rf", "bagging_freq": 1,
+                                                                     "bagging_fraction": 0.7}])
+def test_lightgbm_classifier_variants(params):
+    estimator = lightgbm_model("classifier", "generated_classification", **params)
+    check_model(estimator, adversarial_test_rows(estimator, "generated_classification"),
+                float_rounding=FLOAT64_ROUNDING)
