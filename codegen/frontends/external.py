@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from codegen.errors import UserError
 from codegen.frontends.isolation_forest import is_isolation_forest, read_isolation_forest
 from codegen.ir.model import TreeEnsemble
@@ -39,6 +41,10 @@ def read_external(estimator) -> TreeEnsemble:
     kind = type(estimator).__name__
     classes = tuple(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None
     if library == "xgboost":
+        missing = getattr(estimator, "missing", np.nan)
+        if missing is not None and not np.isnan(missing):
+            raise UserError(f"the {kind} treats {missing} as missing (missing={missing}); mcugen follows "
+                            "XGBoost's default, NaN: train with missing=np.nan")
         booster = estimator if kind == "Booster" else _fitted(estimator, "get_booster", kind)
         return _read_document("xgboost", json.loads(bytes(booster.save_raw("json"))), classes,
                               booster.num_features())

@@ -86,3 +86,19 @@ def test_unsupported_objectives_are_user_errors():
     estimator = lgb.LGBMRegressor(objective="poisson", n_estimators=2, verbose=-1, n_jobs=1).fit(X, y)
     with pytest.raises(UserError, match="objective 'poisson' is not supported"):
         codegen.convert(estimator)
+
+
+def test_xgboost_with_a_missing_value_other_than_nan_is_refused():
+    xgb = require_package("xgboost")
+    X, y, _, _ = dataset("breast_cancer")
+    estimator = xgb.XGBClassifier(n_estimators=2, missing=0.0, n_jobs=1).fit(X, y)
+    with pytest.raises(UserError, match="missing=np.nan"):
+        codegen.convert(estimator)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_unfitted_models_are_user_errors(library):
+    package = require_package(library)
+    factory = package.XGBClassifier if library == "xgboost" else package.LGBMClassifier
+    with pytest.raises(UserError, match="not fitted"):
+        codegen.convert(factory())
