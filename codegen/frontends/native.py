@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from codegen.errors import UserError
 
 NATIVE_SUFFIXES = (".json", ".ubj", ".txt")
@@ -22,6 +24,7 @@ class NativeModel:
     document: object = field(repr=False)
     classes_: tuple = ()
     n_features_in_: int = 0
+    _post: str = field(default="", repr=False)
 
     def __post_init__(self):
         from codegen.frontends.external import read_external
@@ -29,6 +32,14 @@ class NativeModel:
         ir = read_external(self)
         self.classes_ = ir.classes
         self.n_features_in_ = ir.input.n_features
+        self._post = ir.post
+
+    def predict(self, X):
+        """The library's own predict (needs xgboost / lightgbm): class labels or values."""
+        from codegen.frontends.native_predict import library_predict
+
+        predicted = library_predict(self.library, self.document, self._post, X)
+        return np.asarray(self.classes_)[predicted] if self.classes_ else predicted
 
 
 def load_native_model(path: str | Path) -> NativeModel:

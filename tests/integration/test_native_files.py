@@ -10,6 +10,7 @@ import pytest
 import codegen
 from codegen.errors import UserError
 from codegen.frontends.native import load_native_model
+from codegen.verification import passed, verify
 from tests.support.external import lightgbm_model, require_package, xgboost_model
 from tests.support.models import dataset
 
@@ -28,8 +29,9 @@ def test_xgboost_files_give_the_same_c(tmp_path, kind, data, suffix):
     # and the Booster alone (no scikit-learn wrapper) too
     assert codegen.convert(estimator.get_booster(), name="m").header_text == in_memory.header_text
     _, _, X_test, _ = dataset(data)
-    np.testing.assert_array_equal(from_file.predict(X_test), estimator.predict(X_test)) if kind == "classifier" \
-        else np.testing.assert_array_equal(from_file.predict(X_test), in_memory.predict(X_test))
+    np.testing.assert_array_equal(native.predict(X_test), estimator.predict(X_test))  # XGBoost's own
+    result = verify(from_file, X_test)
+    assert passed(result, "trees") if kind == "classifier" else result["interpreter_agreement"] == 1.0
 
 
 @pytest.mark.parametrize("kind,data", [("classifier", "breast_cancer"), ("classifier", "digits"),
@@ -38,12 +40,14 @@ def test_lightgbm_files_give_the_same_c(tmp_path, kind, data):
     estimator = lightgbm_model(kind, data)
     path = tmp_path / "model.txt"
     estimator.booster_.save_model(path)
-    from_file = codegen.convert(load_native_model(path), name="m")
+    native = load_native_model(path)
+    from_file = codegen.convert(native, name="m")
     assert from_file.header_text == codegen.convert(estimator, name="m").header_text
     assert codegen.convert(estimator.booster_, name="m").header_text == from_file.header_text
-    if kind == "classifier":
-        _, _, X_test, _ = dataset(data)
-        np.testing.assert_array_equal(from_file.predict(X_test), estimator.predict(X_test))
+    _, _, X_test, _ = dataset(data)
+    np.testing.assert_array_equal(native.predict(X_test), estimator.predict(X_test))  # LightGBM's own
+    result = verify(from_file, X_test)
+    assert passed(result, "trees") if kind == "classifier" else result["agreement"] == 1.0
 
 
 def test_binary_logistic_boundary_is_xgboost_own():
@@ -102,3 +106,13 @@ def test_unfitted_models_are_user_errors(library):
     factory = package.XGBClassifier if library == "xgboost" else package.LGBMClassifier
     with pytest.raises(UserError, match="not fitted"):
         codegen.convert(factory())
+
+
+def test_predicting_a_file_without_its_library_names_the_extra(tmp_path, monkeypatch):
+    estimator = lightgbm_model("classifier", "breast_cancer")
+    path = tmp_path / "model.txt"
+    estimator.booster_.save_model(path)
+    native = load_native_model(path)  # reading needs no lightgbm
+    monkeypatch.setitem(__import__("sys").modules, "lightgbm", None)
+    with pytest.raises(UserError, match=r"pip install 'mcugen\[lightgbm\]'"):
+        native.predict(dataset("breast_cancer")[2])
