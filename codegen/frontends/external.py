@@ -68,3 +68,31 @@ def _read_document(library: str, document, classes, n_features) -> TreeEnsemble:
     from codegen.frontends.lightgbm_model import read_lightgbm_text
 
     return read_lightgbm_text(document, classes=classes)
+
+
+def library_sum_error(ir: TreeEnsemble) -> float:
+    """A bound on how far the library's own summed score is from the exact sum of the leaves:
+    XGBoost adds in float32, every addition rounding by at most 2**-24 of the partial sum,
+    which is at most B = |base| + sum over trees of the tree's largest |leaf| (the bound the
+    fixed-point width is chosen from); other libraries add in float64 (2**-53). Works on the
+    float or the lowered IR (whose trees may share leaf rows)."""
+    if ir.estimator.startswith("IsolationForest") or ir.leaf_encoding == "class":
+        return 0.0
+    magnitude = np.abs(ir.leaf_values).astype(np.float64).max(axis=1)
+    largest = float(np.abs(ir.base_score).max(initial=0)) + sum(
+        float(magnitude[_leaves_of(ir, int(root))].max(initial=0.0)) for root in ir.roots)
+    if ir.is_lowered:
+        largest = float(np.ldexp(largest, -ir.leaf_format.frac_bits))
+    unit = 2.0**-24 if ir.estimator.startswith("XGBoost") else 2.0**-53
+    return ir.n_trees * unit * largest
+
+
+def _leaves_of(ir: TreeEnsemble, root: int) -> list[int]:
+    leaves, stack = [], [root]
+    while stack:
+        child = stack.pop()
+        if child < 0:
+            leaves.append(-child - 1)
+        else:
+            stack.extend((int(ir.left[child]), int(ir.right[child])))
+    return leaves

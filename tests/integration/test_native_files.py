@@ -116,3 +116,20 @@ def test_predicting_a_file_without_its_library_names_the_extra(tmp_path, monkeyp
     monkeypatch.setitem(__import__("sys").modules, "lightgbm", None)
     with pytest.raises(UserError, match=r"pip install 'mcugen\[lightgbm\]'"):
         native.predict(dataset("breast_cancer")[2])
+
+
+def test_verify_allows_xgboost_float32_sums_and_no_more():
+    """XGBoost adds leaves in float32: verify's slack for a regressor includes that bound
+    (from external.library_sum_error), and the test's own bound (from the float IR) agrees."""
+    from codegen.frontends import read_trees
+    from codegen.frontends.external import library_sum_error
+    from tests.support.external import score_bound
+
+    estimator = xgboost_model("regressor", "diabetes")
+    model = codegen.convert(estimator, name="m")
+    result = verify(model, dataset("diabetes")[2])
+    assert result["agreement"] == 1.0 and passed(result, "trees")
+    assert result["max_abs_error"] > result["error_bound"]  # the float32 sums are what needs the slack
+    exact = score_bound(estimator, 2.0**-24)
+    assert exact <= library_sum_error(model.ir) <= exact * 1.001 + 1e-12
+    assert library_sum_error(read_trees(estimator)) == pytest.approx(exact)
