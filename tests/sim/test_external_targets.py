@@ -60,3 +60,19 @@ def test_isolation_forest_agrees_on_chips(require_target, chip):
     result = verify(model, X_test, target=chip, samples=40)
     assert result["agreement"] == 1.0 and result["scores_match_interpreter"]
     assert passed(result, "trees")
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+def test_categorical_hist_gradient_boosting_agrees_on_chips(require_target, chip):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    require_target(chip)
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.normal(size=600), rng.choice([0.0, 2.0, 3.0, 7.0], size=600)]).astype(np.float32)
+    y = (X[:, 0] + np.isin(X[:, 1], [2.0, 7.0]) > 0.5).astype(int)
+    estimator = HistGradientBoostingClassifier(max_iter=5, categorical_features=[1], random_state=0).fit(X, y)
+    rows = X[:40].copy()
+    rows[::4, 1] = np.array([1.0, -0.0, np.nan, 5.0, 2.0, 7.0, 0.5, 3.0, 9.0, 0.0], dtype=np.float32)  # unknowns too
+    model = codegen.convert(estimator, name="m", target=CONVERSION_TARGET[chip])
+    result = verify(model, rows, target=chip, samples=40)
+    assert result["agreement"] == 1.0 and result["scores_match_interpreter"] and passed(result, "trees")
