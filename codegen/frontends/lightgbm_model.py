@@ -61,7 +61,9 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
         _add_tree(builder, tree, output=index % per_iteration)
     names = tuple(header.get("feature_names", "").split())
     spec = InputSpec(n_features=int(header["max_feature_idx"]) + 1, feature_names=names)
-    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {objective}")
+    # the whole objective line names the model: "binary sigmoid:1", "multiclass num_class:3"
+    described = " ".join(header.get("objective", objective).split())
+    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}")
 
 
 def _post_and_classes(objective: str, per_iteration: int, classes) -> tuple[str, tuple]:
