@@ -41,6 +41,12 @@ class NativeModel:
         predicted = library_predict(self.library, self.document, self._post, X)
         return np.asarray(self.classes_)[predicted] if self.classes_ else predicted
 
+    def predict_proba(self, X):
+        """The library's own class probabilities (needs xgboost / lightgbm)."""
+        from codegen.frontends.native_predict import library_predict_proba
+
+        return library_predict_proba(self.library, self.document, self._post, X)
+
 
 def load_native_model(path: str | Path) -> NativeModel:
     path = Path(path)

@@ -60,3 +60,17 @@ def run_proba(header_text: str, name: str, rows: np.ndarray, input_dtype: str, n
     data = np.ascontiguousarray(rows, dtype=INPUT_TYPES[input_dtype].numpy).tobytes()
     result = subprocess.run([str(executable)], input=data, capture_output=True, check=True)
     return np.frombuffer(result.stdout, dtype="<i4").reshape(-1, n_classes).astype(np.int64)
+
+
+def check_proba(model, X) -> dict:
+    """For `verify --proba`: the C's probabilities against the library's predict_proba on every
+    row of X (host), with the proven bound. `passed` when every row is within it."""
+    from codegen.errors import UserError
+
+    predict_proba = getattr(model.estimator, "predict_proba", None)
+    if predict_proba is None:
+        raise UserError(f"{type(model.estimator).__name__} has no predict_proba to check the C against")
+    got = model.predict_proba(X)
+    error = float(np.max(np.abs(got - np.asarray(predict_proba(model.features_for_sklearn(X)))), initial=0.0))
+    bound = float(model.report()["proba_bound"])
+    return {"proba_max_error": error, "proba_bound": bound, "proba_passed": error <= bound}

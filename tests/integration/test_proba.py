@@ -112,3 +112,23 @@ def test_proba_builds_strictly_everywhere(tmp_path, compiler, flags):
     result = subprocess.run([tool, *flags, *strict, "-c", "caller.c", "-o", "caller.o"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".ubj", ".txt"])
+def test_check_proba_on_model_files(tmp_path, suffix):
+    """`verify --proba`'s check (harness.proba_host.check_proba) on native files: the file's own
+    library gives the reference probabilities."""
+    from codegen.frontends.native import load_native_model
+    from codegen.harness.proba_host import check_proba
+
+    if suffix == ".txt":
+        estimator = lightgbm_model("classifier", "digits")
+        estimator.booster_.save_model(tmp_path / "m.txt")
+    else:
+        estimator = xgboost_model("classifier", "digits")
+        estimator.save_model(tmp_path / f"m{suffix}")
+    native = load_native_model(tmp_path / f"m{suffix}")
+    X = dataset("digits")[2]
+    np.testing.assert_allclose(native.predict_proba(X), estimator.predict_proba(X), rtol=0, atol=1e-6)
+    result = check_proba(codegen.convert(native, name="m"), X)
+    assert result["proba_passed"] and result["proba_max_error"] <= result["proba_bound"] < 1e-3
