@@ -132,3 +132,35 @@ def test_check_proba_on_model_files(tmp_path, suffix):
     np.testing.assert_allclose(native.predict_proba(X), estimator.predict_proba(X), rtol=0, atol=1e-6)
     result = check_proba(codegen.convert(native, name="m"), X)
     assert result["proba_passed"] and result["proba_max_error"] <= result["proba_bound"] < 1e-3
+
+
+@pytest.mark.parametrize("leaf_scale", [1e8, 3.0, 1e-3])
+def test_proba_for_any_fraction_bits(leaf_scale):
+    """Scores with few fraction bits (huge leaves: the table index is shifted up) and many:
+    C == interpreter on rows reaching every leaf, and within the arithmetic's bound of the
+    exact sigmoid of the float IR's scores."""
+    from codegen.backends.trees import tree_header
+    from codegen.frontends.builder import EnsembleBuilder
+    from codegen.ir.interpret import interpret_trees
+    from codegen.ir.model import POST_POSITIVE, InputSpec
+    from codegen.passes.pipelines import lower_trees
+    from codegen.settings import Settings
+
+    builder = EnsembleBuilder(1)
+    leaves = np.array([-2.5, -0.3, 0.0, 0.7, 1.9, 5.0]) * leaf_scale
+    for tree in range(3):
+        low, high = leaves[tree], leaves[tree + 3]
+        builder.add_tree(builder.split(0, float(tree), True, lambda v=low: builder.leaf(v),
+                                       lambda v=high: builder.leaf(v)))
+    float_ir = builder.ensemble(InputSpec(1), np.array([0.1]), POST_POSITIVE, (0, 1), "HistGradientBoostingClassifier")
+    ir = lower_trees(float_ir)
+    link = proba_link(ir)
+    header = tree_header(ir, Settings(name="m"), "ifelse", 1, "test")
+    X = np.array([[-1.0], [0.5], [1.5], [2.5], [np.nan]], dtype=np.float32)
+    got = run_proba(header, "m", X, "float32", 2)
+    oracle = interpret_proba(ir, link, interpret_trees(ir, X).scores)
+    np.testing.assert_array_equal(got, oracle)
+    with np.errstate(over="ignore"):  # exp(-huge) = inf: the probability is 0, as it should be
+        exact = 1.0 / (1.0 + np.exp(-interpret_trees(float_ir, X).scores[:, 0]))
+    assert np.max(np.abs(np.ldexp(got[:, 1].astype(float), -16) - exact)) <= proba_bound(ir, link, 0.0)
+    print(f"leaf scale {leaf_scale}: {ir.leaf_format.frac_bits} fraction bits")
