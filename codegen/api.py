@@ -160,14 +160,16 @@ class ConvertedModel:
         return self.run_c(X).scores
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities from the C's `<name>_proba` (Q16 / 65536), for the boosting
-        classifiers whose probabilities are the sigmoid / softmax of their scores; within
+        """Class probabilities from the C's `<name>_proba` (Q16 / 65536), for forests (soft
+        voting) and the boosting classifiers whose probabilities are the sigmoid / softmax of
+        their scores; within
         report()["proba_bound"] of the library's predict_proba (also in the header's comment)."""
         from codegen.harness.proba_host import run_proba
         from codegen.ir.proba import PROBA_FRAC_BITS, proba_link
 
         if self.kind != "trees" or proba_link(self.ir) is None:
-            raise UserError(f"mcugen computes probabilities for boosting classifiers only, not for {self.ir.estimator}")
+            raise UserError(f"mcugen computes probabilities for boosting classifiers and forests only, "
+                            f"not for {self.ir.estimator or self.kind}")
         q16 = run_proba(self.header_text, self.name, self.check_rows(X), self.input_dtype, len(self.classes))
         return np.ldexp(q16.astype(np.float64), -PROBA_FRAC_BITS)
 

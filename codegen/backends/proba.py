@@ -12,6 +12,10 @@ def proba_context(ir: TreeEnsemble) -> dict:
         return {"proba": False}
     return {
         "proba": True,
+        "proba_mean": link.mean_of,
+        "proba_score_frac_bits": ir.leaf_format.frac_bits,  # of the scores (class votes included)
+        "proba_reciprocal": proba.mean_reciprocal(link) if link.mean_of else 0,
+        "proba_mean_shift": proba.MEAN_SHIFT,
         "proba_binary": link.binary,
         "proba_offset": link.offset,
         "proba_table": [int(v) for v in proba.exp2_table()],

@@ -10,8 +10,9 @@ rounded. No division and no float anywhere.
 
 Which models: boosting classifiers whose probability is the sigmoid / softmax of their score
 (XGBoost binary:logistic and multi:softprob, LightGBM binary and multiclass, scikit-learn
-HistGradientBoostingClassifier, GradientBoostingClassifier with several classes). Others have
-no `_proba` (`proba_link` returns None).
+HistGradientBoostingClassifier, GradientBoostingClassifier with several classes), and forests
+(soft voting: p_k = score_k / n_trees, by a multiply with round(2**30 / n) and a shift). Others
+have no `_proba` (`proba_link` returns None).
 """
 
 from __future__ import annotations
@@ -31,21 +32,27 @@ LOG2E = round(math.log2(math.e) * (1 << LOG2E_BITS))
 RECIPROCAL_C1 = round(48 / 17 * Q30)
 RECIPROCAL_C2 = round(32 / 17 * Q30)
 NEWTON_STEPS = 3
-CUTOFF_LOG2 = 5  # logits more than 32 below the largest give e = 0 (exp(-32) < 2e-14)
+FORESTS = ("RandomForestClassifier", "ExtraTreesClassifier")
+MEAN_SHIFT = 14  # p = score * round(2**30 / n) >> (F + 14): products stay below 2**62
 
 
 @dataclass(frozen=True)
 class ProbaLink:
-    binary: bool  # one score z: probabilities (1 - sigmoid(z), sigmoid(z))
+    binary: bool  # one score z: probabilities (1 - sigmoid(z), sigmoid(z)); forests: a margin
     offset: int  # added to a binary score first, in the scores' fixed point
+    mean_of: int = 0  # forests (soft voting): the number of trees the summed probabilities divide by
 
 
 def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
     """How this model's probabilities follow from its scores, or None when they do not by a
     plain sigmoid / softmax."""
-    if not ir.is_lowered or ir.leaf_encoding == "class" or ir.tie_margin:
+    if not ir.is_lowered or ir.returns_leaf_class or (ir.leaf_encoding == "class" and ir.estimator not in FORESTS):
         return None
     kind = ir.estimator
+    if kind in FORESTS and ir.n_trees > 1:
+        return ProbaLink(ir.post == POST_POSITIVE, 0, ir.n_trees)
+    if ir.tie_margin:
+        return None
     if ir.post == POST_POSITIVE and ir.n_outputs == 1:
         if kind == "XGBoost binary:logistic":
             from codegen.frontends.xgboost_model import SIGMOID_HALF_MARGIN
@@ -74,8 +81,28 @@ def logits(link: ProbaLink, scores: np.ndarray) -> np.ndarray:
     return scores
 
 
+def mean_reciprocal(link: ProbaLink) -> int:
+    """round(2**30 / n), n the trees (binary margin: 2n, as p1 = (n + margin) / 2n)."""
+    return round(Q30 / (link.mean_of * (2 if link.binary else 1)))
+
+
+def _interpret_mean(ir: TreeEnsemble, link: ProbaLink, scores: np.ndarray) -> np.ndarray:
+    """Soft voting: the summed probabilities over the number of trees; a binary forest's one
+    score is the margin s1 - s0 with s0 + s1 = n, so p1 = (n + margin) / 2n."""
+    frac = ir.leaf_format.frac_bits
+    scores = np.asarray(scores, dtype=np.int64)
+    shift = frac + MEAN_SHIFT
+    if link.binary:
+        numerator = (np.int64(link.mean_of) << frac) + scores[:, :1]
+        p1 = (numerator * mean_reciprocal(link) + (np.int64(1) << (shift - 1))) >> shift
+        return np.column_stack([(1 << PROBA_FRAC_BITS) - p1[:, 0], p1[:, 0]])
+    return (scores * mean_reciprocal(link) + (np.int64(1) << (shift - 1))) >> shift
+
+
 def interpret_proba(ir: TreeEnsemble, link: ProbaLink, scores: np.ndarray) -> np.ndarray:
     """Probabilities in Q16 (int64, rows x classes), as the C computes them."""
+    if link.mean_of:
+        return _interpret_mean(ir, link, scores)
     frac = ir.leaf_format.frac_bits
     values = logits(link, scores)
     d = values.max(axis=1, keepdims=True) - values
@@ -114,8 +141,13 @@ def proba_bound(ir: TreeEnsemble, link: ProbaLink, library_error: float) -> floa
     2.94e-5, plus 2**-29 rounding and the log2(e) constant's 2**-25 relative over exponents
     < 47; each e_k off by a relative rho moves p_k by at most 2 rho. Newton's reciprocal is
     within 2**-28, truncations of x and e_k within 2**-30 each, the Q16 rounding 2**-17; the
-    library rounds its own float32 sigmoid / softmax within 1e-6."""
+    library rounds its own float32 sigmoid / softmax within 1e-6. Forests: the score's bound
+    over n (a margin's over 2n), plus round(2**30 / n)'s relative 2**-31 n and the Q16
+    rounding."""
     frac = ir.leaf_format.frac_bits
+    if link.mean_of:
+        parts = link.mean_of * (2 if link.binary else 1)
+        return ir.error_bound / parts + link.mean_of * 2.0**-31 + 2.0**-17 + 1e-12
     offset_error = 2.0 ** -(frac + 1) if link.offset else 0.0
     score_term = 0.5 * (ir.error_bound + offset_error + library_error)
     rho = (math.log(2) ** 2) / (8 * 4096) / 0.5 + 2.0**-29 + 47 * 2.0**-25 * math.log(2) + 2.0**-frac

@@ -1,4 +1,5 @@
-"""`<name>_proba`: class probabilities in integer arithmetic for boosting classifiers. The C
+"""`<name>_proba`: class probabilities in integer arithmetic for boosting classifiers and
+forests (soft voting). The C
 equals ir/proba.interpret_proba bit for bit, and is within the stated bound (< 1e-3) of the
 library's predict_proba on every row; no undefined behaviour (UBSan) on extreme scores; it
 builds as strict C99, C++ and for AVR / Cortex-M."""
@@ -11,7 +12,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.tree import DecisionTreeClassifier
 
 import codegen
 from codegen.errors import UserError
@@ -26,12 +33,17 @@ def _sklearn(kind: str, data: str):
     X, y, _, _ = dataset(data)
     if kind == "hgb":
         return HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(X, y)
+    if kind == "rf":  # impure leaves: sums of probabilities (binary: one margin score)
+        return RandomForestClassifier(n_estimators=9, max_depth=6, random_state=0).fit(X, y)
+    if kind == "et":  # pure leaves: class votes
+        return ExtraTreesClassifier(n_estimators=7, random_state=0).fit(X, y)
     return GradientBoostingClassifier(n_estimators=10, max_depth=3, random_state=0).fit(X, y)
 
 
 CASES = [("xgboost", "breast_cancer"), ("xgboost", "digits"), ("xgboost", "generated_classification"),
          ("lightgbm", "breast_cancer"), ("lightgbm", "digits"), ("lightgbm", "generated_classification"),
-         ("hgb", "breast_cancer"), ("hgb", "wine"), ("gb", "iris")]
+         ("hgb", "breast_cancer"), ("hgb", "wine"), ("gb", "iris"), ("rf", "breast_cancer"), ("rf", "digits"),
+         ("et", "iris"), ("et", "breast_cancer")]
 
 
 @pytest.mark.parametrize("library,data", CASES)
@@ -43,7 +55,7 @@ def test_proba_within_bound_of_the_library(library, data):
     else:
         estimator = _sklearn(library, data)
     _, _, X_test, _ = dataset(data)
-    X = with_missing(X_test, seed=4) if library != "gb" else X_test
+    X = with_missing(X_test, seed=4) if library in ("xgboost", "lightgbm", "hgb") else X_test
     model = codegen.convert(estimator, name="m")
     probabilities = model.predict_proba(X)
     oracle = interpret_proba(model.ir, proba_link(model.ir), model.interpret(X).scores)
@@ -56,9 +68,9 @@ def test_proba_within_bound_of_the_library(library, data):
 
 def test_models_without_probabilities_are_refused():
     X, y, _, _ = dataset("iris")
-    model = codegen.convert(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y))
+    model = codegen.convert(DecisionTreeClassifier(random_state=0).fit(X, y))  # the leaf's class only
     assert "proba_bound" not in model.report() and "_proba(" not in model.header_text
-    with pytest.raises(UserError, match="boosting classifiers only"):
+    with pytest.raises(UserError, match="boosting classifiers and forests only"):
         model.predict_proba(X)
 
 
