@@ -79,20 +79,29 @@ def library_sum_error(ir: TreeEnsemble) -> float:
     if ir.estimator.startswith("IsolationForest") or ir.leaf_encoding == "class":
         return 0.0
     magnitude = np.abs(ir.leaf_values).astype(np.float64).max(axis=1)
-    largest = float(np.abs(ir.base_score).max(initial=0)) + sum(
-        float(magnitude[_leaves_of(ir, int(root))].max(initial=0.0)) for root in ir.roots)
+    tree_of_node = _tree_of_node(ir)
+    per_tree = np.zeros(ir.n_trees)
+    for children in (ir.left, ir.right):
+        reached = children < 0
+        np.maximum.at(per_tree, tree_of_node[reached], magnitude[-children[reached].astype(np.int64) - 1])
+    leaf_roots = np.flatnonzero(ir.roots < 0)
+    per_tree[leaf_roots] = magnitude[-ir.roots[leaf_roots].astype(np.int64) - 1]
+    largest = float(np.abs(ir.base_score).max(initial=0)) + float(per_tree.sum())
     if ir.is_lowered:
         largest = float(np.ldexp(largest, -ir.leaf_format.frac_bits))
     unit = 2.0**-24 if ir.estimator.startswith("XGBoost") else 2.0**-53
     return ir.n_trees * unit * largest
 
 
-def _leaves_of(ir: TreeEnsemble, root: int) -> list[int]:
-    leaves, stack = [], [root]
-    while stack:
-        child = stack.pop()
-        if child < 0:
-            leaves.append(-child - 1)
-        else:
-            stack.extend((int(ir.left[child]), int(ir.right[child])))
-    return leaves
+def _tree_of_node(ir: TreeEnsemble) -> np.ndarray:
+    """The tree of every node, level by level from the roots (no per-node Python loop)."""
+    tree_of_node = np.full(ir.n_nodes, -1, dtype=np.int64)
+    trees = np.flatnonzero(ir.roots >= 0)
+    frontier = ir.roots[trees].astype(np.int64)
+    while len(frontier):
+        tree_of_node[frontier] = trees
+        children = np.concatenate([ir.left[frontier], ir.right[frontier]]).astype(np.int64)
+        owners = np.concatenate([trees, trees])
+        inner = children >= 0
+        frontier, trees = children[inner], owners[inner]
+    return tree_of_node
