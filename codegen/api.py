@@ -109,7 +109,8 @@ class ConvertedModel:
 
     @property
     def classes(self) -> tuple:
-        return tuple(getattr(self.estimator, "classes_", ()))
+        classes = getattr(self.estimator, "classes_", None)  # Boosters, IsolationForest: the IR's
+        return tuple(classes) if classes is not None else tuple(getattr(self.ir, "classes", ()))
 
     @property
     def is_classifier(self) -> bool:
@@ -120,7 +121,10 @@ class ConvertedModel:
         return int(self._report.get("output_frac_bits", 0))
 
     def report(self) -> dict:
-        return dict(self._report, name=self.name, layout=self.layout, model_hash=f"0x{self.model_hash:08X}")
+        from codegen.ir.proba import proba_report
+
+        return dict(self._report, name=self.name, layout=self.layout, model_hash=f"0x{self.model_hash:08X}",
+                    **(proba_report(self.ir) if self.kind == "trees" else {}))
 
     # ---- running the model ----------------------------------------------------------------
 
@@ -156,6 +160,20 @@ class ConvertedModel:
     def scores(self, X) -> np.ndarray:
         """The C's raw fixed-point scores (int64, rows x outputs)."""
         return self.run_c(X).scores
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities from the C's `<name>_proba` (Q16 / 65536), for forests (soft
+        voting) and the boosting classifiers whose probabilities are the sigmoid / softmax of
+        their scores; within
+        report()["proba_bound"] of the library's predict_proba (also in the header's comment)."""
+        from codegen.harness.proba_host import run_proba
+        from codegen.ir.proba import PROBA_FRAC_BITS, proba_link
+
+        if self.kind != "trees" or proba_link(self.ir) is None:
+            raise UserError(f"mcugen computes probabilities for boosting classifiers and forests only, "
+                            f"not for {self.ir.estimator or self.kind}")
+        q16 = run_proba(self.header_text, self.name, self.check_rows(X), self.input_dtype, len(self.classes))
+        return np.ldexp(q16.astype(np.float64), -PROBA_FRAC_BITS)
 
     def decode(self, predictions: np.ndarray) -> np.ndarray:
         predictions = np.asarray(predictions)

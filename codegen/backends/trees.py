@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends import c_text
+from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
 from codegen.input_types import INPUT_TYPES
@@ -25,6 +26,7 @@ TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
     context = _common_context(ir, settings, model_hash, version)
+    context.update(proba_context(ir))
     if layout == "ifelse":
         context.update(_ifelse_context(ir, settings))
         return render("tree_ifelse.h.j2", context)

@@ -1,4 +1,5 @@
-"""Loading a fitted model from a file: .joblib, .pkl/.pickle (which run code) or .skops."""
+"""Loading a fitted model from a file: .joblib, .pkl/.pickle (which run code), .skops, or the
+native model files of XGBoost (.json, .ubj) and LightGBM (.txt), read without pickle."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import warnings
 from pathlib import Path
 
 from codegen.errors import UserError
+from codegen.frontends.native import NATIVE_SUFFIXES, load_native_model
 
 PICKLE_WARNING = (
     "loading {path}: pickle and joblib files run arbitrary code when loaded; only load files "
@@ -13,11 +15,12 @@ PICKLE_WARNING = (
 )
 
 
-READ_FORMATS = ".joblib, .pkl, .pickle (scikit-learn models, pickled) or .skops"
-# Libraries whose models mcugen has no frontend for yet: a clear refusal, not a crash later.
-UNSUPPORTED_LIBRARIES = ("xgboost", "lightgbm")
-# Native model files of those libraries (booster JSON / UBJSON / text dumps)
-NATIVE_MODEL_SUFFIXES = (".json", ".ubj", ".txt", ".model", ".bin")
+READ_FORMATS = (".joblib, .pkl, .pickle (pickled models), .skops, XGBoost .json / .ubj and LightGBM .txt "
+                "(from save_model)")
+# Pickled models of these libraries need the library installed to load: name the extra.
+OPTIONAL_LIBRARIES = ("xgboost", "lightgbm")
+# Other native model files of those libraries, which are not read (the old binary formats)
+UNREAD_NATIVE_SUFFIXES = (".model", ".bin")
 
 
 def load_model(path: str | Path, warn=None, trusted: bool = False):
@@ -31,7 +34,7 @@ def load_model(path: str | Path, warn=None, trusted: bool = False):
         raise UserError(_unknown_format(path))
     if loader is _load_pickle and not trusted:
         (warn or (lambda message: warnings.warn(message, stacklevel=2)))(PICKLE_WARNING.format(path=path))
-    return _refuse_unsupported_library(loader(path), path)
+    return loader(path)
 
 
 def _load_pickle(path: Path):
@@ -42,8 +45,10 @@ def _load_pickle(path: Path):
         return joblib.load(path)
     except ModuleNotFoundError as error:
         library = (error.name or "").split(".")[0]
-        if library in UNSUPPORTED_LIBRARIES:
-            raise UserError(_not_yet(library, path)) from None
+        if library in OPTIONAL_LIBRARIES:
+            raise UserError(f"{path} holds a {library} model, and {library} is not installed: "
+                            f"pip install 'mcugen[{library}]' (or save it with save_model as .json / .txt, "
+                            "which mcugen reads without it)") from None
         raise UserError(f"cannot read {path}: it needs the Python module {error.name!r}, which is not "
                         "installed; install it, or re-save the model with scikit-learn only") from None
     except Exception as error:  # a corrupt file can raise almost anything
@@ -52,23 +57,11 @@ def _load_pickle(path: Path):
                         "joblib.dump, pickle.dump or skops") from None
 
 
-def _refuse_unsupported_library(estimator, path: Path):
-    library = type(estimator).__module__.split(".")[0]
-    if library in UNSUPPORTED_LIBRARIES:
-        raise UserError(_not_yet(library, path))
-    return estimator
-
-
-def _not_yet(library: str, path: Path) -> str:
-    return (f"{path} holds a {library} model: {library} models are not supported yet; mcugen converts "
-            "scikit-learn trees, forests, gradient boosting and MLPs")
-
-
 def _unknown_format(path: Path) -> str:
     suffix = path.suffix.lower() or "(no suffix)"
-    if suffix in NATIVE_MODEL_SUFFIXES:
-        return (f"{path}: {suffix} model files (XGBoost / LightGBM native formats) are not read yet; "
-                f"mcugen reads {READ_FORMATS}")
+    if suffix in UNREAD_NATIVE_SUFFIXES:
+        return (f"{path}: {suffix} model files (old XGBoost / LightGBM binary formats) are not read; "
+                f"re-save with save_model as .json; mcugen reads {READ_FORMATS}")
     return f"unknown model file type {suffix!r} for {path}; mcugen reads {READ_FORMATS}"
 
 
@@ -95,4 +88,5 @@ def _load_skops(path: Path):
 
 
 # Suffix -> loader. Plug readers of other formats in here (one entry per suffix).
-LOADERS = {".joblib": _load_pickle, ".pkl": _load_pickle, ".pickle": _load_pickle, ".skops": _load_skops}
+LOADERS = {".joblib": _load_pickle, ".pkl": _load_pickle, ".pickle": _load_pickle, ".skops": _load_skops,
+           **{suffix: load_native_model for suffix in NATIVE_SUFFIXES}}

@@ -166,10 +166,9 @@ def _boosting(estimator, kind: str) -> TreeEnsemble:
 
 def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
     if getattr(estimator, "is_categorical_", None) is not None and np.any(estimator.is_categorical_):
-        raise UserError(
-            f"the {kind} uses categorical splits, which mcugen does not convert yet; "
-            "one-hot or ordinal-encode those features and train with categorical_features=None"
-        )
+        from codegen.frontends.hist_categorical import read_categorical_hist_boosting
+
+        return read_categorical_hist_boosting(estimator, kind)
     loss = getattr(estimator, "loss", "")
     if kind.endswith("Regressor") and loss not in ("squared_error", "absolute_error", "quantile"):
         raise UserError(

@@ -195,8 +195,7 @@ def _bad_models(folder: Path) -> dict[str, Path]:
     return paths
 
 
-BAD_MODELS = ["unsupported", "unfitted", "corrupt", "missing", "unknown_suffix", "corrupt_skops", "multi_output",
-              "categorical"]
+BAD_MODELS = ["unsupported", "unfitted", "corrupt", "missing", "unknown_suffix", "corrupt_skops", "multi_output"]
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +219,7 @@ def test_bad_model_convert(bad_models, tmp_path, case):
     assert list(tmp_path.iterdir()) == []  # no staging folder left behind either
 
 
-@pytest.mark.parametrize("case", ["unsupported", "unfitted", "corrupt", "multi_output", "categorical"])
+@pytest.mark.parametrize("case", ["unsupported", "unfitted", "corrupt", "multi_output"])
 def test_bad_model_inspect_and_verify(bad_models, files, case):
     assert_user_error(invoke("inspect", bad_models[case]))
     assert_user_error(invoke("verify", bad_models[case], "--data", files["dir"] / "X.csv"))

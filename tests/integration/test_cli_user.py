@@ -256,23 +256,26 @@ def test_pickle_warning_can_be_silenced(files, work):
     assert warnings_of(run("inspect", model(files), cwd=work, env={"MCUGEN_TRUST_PICKLES": "1"})) == []
 
 
-def test_xgboost_and_lightgbm_models_say_not_supported_yet(files, work):
+def test_xgboost_and_lightgbm_models_verify_from_every_file_format(files, work):
     import lightgbm
     import xgboost
 
     X, y = files["X"], files["y"]
-    booster = xgboost.XGBClassifier(n_estimators=2, max_depth=2).fit(X, y)
+    booster = xgboost.XGBClassifier(n_estimators=4, max_depth=3).fit(X, y)
     joblib.dump(booster, work / "xgb.joblib")
     booster.save_model(work / "xgb.json")
     booster.save_model(work / "xgb.ubj")
-    gbm = lightgbm.LGBMClassifier(n_estimators=2, num_leaves=4, verbose=-1).fit(X, y)
+    gbm = lightgbm.LGBMClassifier(n_estimators=4, num_leaves=4, verbose=-1).fit(X, y)
     joblib.dump(gbm, work / "lgbm.pkl")
     gbm.booster_.save_model(work / "lgbm.txt")
-    for pickled in ("xgb.joblib", "lgbm.pkl"):
-        assert_one_error(run("convert", work / pickled, "-o", work / "out", cwd=work), "not supported yet")
-    for native in ("xgb.json", "xgb.ubj", "lgbm.txt"):
-        assert_one_error(run("convert", work / native, "-o", work / "out", cwd=work),
-                         f"{Path(native).suffix} model files", "mcugen reads", ".skops")
+    for saved in ("xgb.joblib", "xgb.json", "xgb.ubj", "lgbm.pkl", "lgbm.txt"):
+        result = run("verify", work / saved, "--data", files["dir"] / "X.csv", "--json", "--trust", cwd=work)
+        assert result.returncode == 0, (saved, result.stderr)
+        report = json.loads(result.stdout)
+        assert report["agreement"] == 1.0 and report["interpreter_agreement"] == 1.0, saved
+    (work / "old.model").write_bytes(b"binary")
+    assert_one_error(run("convert", work / "old.model", "-o", work / "out", cwd=work),
+                     ".model model files", "save_model", "mcugen reads")
     assert not (work / "out").exists()
 
 

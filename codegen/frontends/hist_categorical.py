@@ -1,0 +1,95 @@
+"""HistGradientBoosting with categorical features -> float IR.
+
+What scikit-learn's predict does with such a model (1.4+): a ColumnTransformer first maps each
+categorical column through an OrdinalEncoder (a value equal to the i-th known category becomes
+i; any other value, and NaN, becomes NaN) and moves the categorical columns before the
+numerical ones; then each tree node sends NaN to `missing_go_to_left`, and a categorical node
+sends category i left when bit i of its `raw_left_cat_bitsets` row is set, right when i is a
+known category, and anything else the missing way.
+
+On the device's raw float32 value x that rule is constant between the known category values,
+so each categorical node becomes a chain of threshold nodes over the intervals [v, v] of the
+categories and the gaps between them (frontends/builder), its children copied per interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.errors import UserError
+from codegen.frontends.builder import EnsembleBuilder, below
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
+
+
+def read_categorical_hist_boosting(estimator, kind: str) -> TreeEnsemble:
+    loss = getattr(estimator, "loss", "")
+    if kind.endswith("Regressor") and loss not in ("squared_error", "absolute_error", "quantile"):
+        raise UserError(f"{kind} with loss={loss!r} needs a non-linear link (exp); "
+                        "use loss='squared_error', 'absolute_error' or 'quantile'")
+    original, categories = _columns(estimator)
+    known, category_row = estimator._bin_mapper.make_known_categories_bitsets()
+    n_outputs = len(estimator._predictors[0])
+    builder = EnsembleBuilder(n_outputs)
+    for iteration in estimator._predictors:
+        for output, predictor in enumerate(iteration):
+            context = (predictor.nodes, predictor.raw_left_cat_bitsets, known, category_row, original, categories)
+            builder.add_tree(_emit(builder, context, 0, output))
+    names = tuple(str(n) for n in getattr(estimator, "feature_names_in_", ()))
+    spec = InputSpec(n_features=int(estimator.n_features_in_), feature_names=names)
+    base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
+    post = POST_IDENTITY if kind.endswith("Regressor") else POST_POSITIVE if n_outputs == 1 else POST_ARGMAX
+    classes = tuple(np.asarray(estimator.classes_).tolist()) if post != POST_IDENTITY else ()
+    return builder.ensemble(spec, base, post, classes, kind)
+
+
+def _columns(estimator) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The original column of each column the trees see, and the known category values of
+    each categorical column (by the trees' column index)."""
+    preprocessor = getattr(estimator, "_preprocessor", None)
+    is_categorical = np.asarray(estimator.is_categorical_, dtype=bool)
+    if preprocessor is None:
+        raise UserError(f"this {type(estimator).__name__} predates scikit-learn 1.4's categorical encoding; "
+                        "refit it with scikit-learn >= 1.4")
+    order = np.concatenate([np.flatnonzero(is_categorical), np.flatnonzero(~is_categorical)])
+    encoder = preprocessor.named_transformers_["encoder"]
+    categories = {index: np.asarray(values, dtype=np.float64) for index, values in enumerate(encoder.categories_)}
+    return order, categories
+
+
+def _emit(builder: EnsembleBuilder, context, index: int, output: int) -> int:
+    nodes, left_sets, known, category_row, original, categories = context
+    node = nodes[index]
+    if node["is_leaf"]:
+        return builder.leaf(float(node["value"]), output)
+    feature = int(node["feature_idx"])
+    missing_left = bool(node["missing_go_to_left"])
+
+    def child(side: bool) -> int:
+        return _emit(builder, context, int(node["left"] if side else node["right"]), output)
+
+    if not node["is_categorical"]:
+        return builder.split(int(original[feature]), float(node["num_threshold"]), missing_left,
+                             lambda: child(True), lambda: child(False))
+    values = categories[feature]
+    left_set = _bits(left_sets[int(node["bitset_idx"])])
+    known_set = _bits(known[int(category_row[feature])])
+
+    def side_of(code: int) -> bool:
+        return True if code in left_set else False if code in known_set else missing_left
+
+    # segments: below the first category, then [v_i, v_i] and the gap after each category
+    cuts, sides = [], [missing_left]
+    for code, value in enumerate(values):
+        if np.isnan(value) or float(np.float32(value)) != value:
+            continue  # no float32 input equals it: such values are never this category
+        if value == -np.inf:
+            cuts, sides = [value], [side_of(code), missing_left]
+            continue
+        cuts += [below(value), value]
+        sides += [side_of(code), missing_left]
+    return builder.interval_split(int(original[feature]), cuts, sides, missing_left, child)
+
+
+def _bits(words: np.ndarray) -> set[int]:
+    return {32 * i + bit for i, word in enumerate(np.asarray(words, dtype=np.uint64).tolist())
+            for bit in range(32) if int(word) >> bit & 1}

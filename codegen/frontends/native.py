@@ -1,0 +1,74 @@
+"""Model files of other libraries, read without their packages and without pickle:
+XGBoost `.json` / `.ubj` (from `save_model`) and LightGBM `.txt` (from `save_model`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from codegen.errors import UserError
+
+NATIVE_SUFFIXES = (".json", ".ubj", ".txt")
+
+
+@dataclass
+class NativeModel:
+    """A model file's content: `library` is "xgboost" (document: dict) or "lightgbm"
+    (document: the model text). `classes_` is set once the model is read (() for regressors)."""
+
+    library: str
+    path: str
+    document: object = field(repr=False)
+    classes_: tuple = ()
+    n_features_in_: int = 0
+    _post: str = field(default="", repr=False)
+
+    def __post_init__(self):
+        from codegen.frontends.external import read_external
+
+        ir = read_external(self)
+        self.classes_ = ir.classes
+        self.n_features_in_ = ir.input.n_features
+        self._post = ir.post
+
+    def predict(self, X):
+        """The library's own predict (needs xgboost / lightgbm): class labels or values."""
+        from codegen.frontends.native_predict import library_predict
+
+        predicted = library_predict(self.library, self.document, self._post, X)
+        return np.asarray(self.classes_)[predicted] if self.classes_ else predicted
+
+    def predict_proba(self, X):
+        """The library's own class probabilities (needs xgboost / lightgbm)."""
+        from codegen.frontends.native_predict import library_predict_proba
+
+        return library_predict_proba(self.library, self.document, self._post, X)
+
+
+def load_native_model(path: str | Path) -> NativeModel:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model file {path} does not exist; give the path of a saved model")
+    suffix = path.suffix.lower()
+    if suffix == ".ubj":
+        from codegen.frontends.ubjson import load_ubjson
+
+        return _xgboost(path, load_ubjson(path.read_bytes(), str(path)))
+    if suffix == ".json":
+        try:
+            document = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as error:
+            raise UserError(f"cannot read {path} as JSON ({error}); re-save the model with save_model") from None
+        return _xgboost(path, document)
+    if suffix == ".txt":
+        return NativeModel("lightgbm", str(path), path.read_text(errors="replace"))
+    raise UserError(f"unknown model file type {suffix!r}; XGBoost: .json or .ubj, LightGBM: .txt")
+
+
+def _xgboost(path: Path, document) -> NativeModel:
+    if not isinstance(document, dict) or "learner" not in document:
+        raise UserError(f"{path} is not an XGBoost model (no learner section); save it with Booster.save_model")
+    return NativeModel("xgboost", str(path), document)

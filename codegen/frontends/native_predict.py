@@ -1,0 +1,71 @@
+"""`predict` for a model file, by its own library (what `verify` compares the C with): needs
+xgboost or lightgbm, named in a one-line error when missing. Classes are decided as the
+libraries' scikit-learn wrappers decide them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from codegen.errors import UserError
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY
+
+
+def library_predict(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    package = _package(library)
+    if library == "xgboost":
+        return _xgboost_predict(package, document, post, X)
+    return _lightgbm_predict(package, document, post, X)
+
+
+def _package(library: str):
+    try:
+        return __import__(library)
+    except ImportError:
+        raise UserError(f"checking a {library} model file against {library} needs it: "
+                        f"pip install 'mcugen[{library}]'") from None
+
+
+def _xgboost_booster(xgb, document: dict):
+    text = json.dumps(document, default=lambda array: array.tolist())  # .ubj documents hold numpy arrays
+    return xgb.Booster(model_file=bytearray(text.encode()))
+
+
+def _rounds(document: dict) -> tuple[int, int]:
+    best = document["learner"].get("attributes", {}).get("best_iteration")
+    return (0, int(best) + 1) if best is not None else (0, 0)  # as the scikit-learn wrapper
+
+
+def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarray:
+    output = _xgboost_booster(xgb, document).predict(xgb.DMatrix(X), iteration_range=_rounds(document))
+    if post == POST_IDENTITY:
+        return output
+    if output.ndim == 2:
+        return np.argmax(output, axis=1)
+    if document["learner"]["objective"]["name"] == "multi:softmax":
+        return output.astype(np.int64)
+    return (output > 0.5).astype(np.int64)
+
+
+def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
+    output = lgb.Booster(model_str=text).predict(X)
+    if post == POST_IDENTITY:
+        return output
+    if post == POST_ARGMAX:
+        return np.argmax(output, axis=1)
+    return np.argmax(np.column_stack([1.0 - output, output]), axis=1)  # LGBMClassifier's rule
+
+
+def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
+    """The library's class probabilities (rows x classes), as its scikit-learn wrapper gives them."""
+    X = np.asarray(X, dtype=np.float32)
+    if post == POST_IDENTITY:
+        raise UserError("a regressor has no class probabilities")
+    package = _package(library)
+    if library == "xgboost":
+        output = _xgboost_booster(package, document).predict(package.DMatrix(X), iteration_range=_rounds(document))
+    else:
+        output = package.Booster(model_str=document).predict(X)
+    return output if output.ndim == 2 else np.column_stack([1.0 - output, output])

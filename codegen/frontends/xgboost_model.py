@@ -1,0 +1,164 @@
+"""XGBoost models (the JSON document of `save_model`/`save_raw("json")`) -> float IR.
+
+Semantics of XGBoost's CPU predictor, kept exactly:
+- a node goes left when the float32 input x < the float32 split_condition t (strict). For
+  every float32 x, `x < t` is `x <= t'` with t' the float32 just below t, which the IR holds
+  (float64 threshold compared with the float32 input: exact);
+- NaN follows the node's `default_left`;
+- the margin is base_margin + the leaves, one score per class (`tree_info`), the trees up to
+  `best_iteration` when one is recorded (what the scikit-learn wrapper's predict uses).
+- XGBoost adds the leaves in float32; mcugen adds them in fixed point. Both are within a bound
+  of the exact sum, so they decide alike except for rows whose margin is within the two
+  bounds of a decision boundary (tests count such rows on every data set; see README).
+- binary:logistic predicts class 1 when float32 sigmoid(margin) > 0.5, that is when the
+  margin exceeds SIGMOID_HALF_MARGIN (not 0: float32 rounds sigmoid of tiny margins to 0.5);
+  the IR moves that constant into the base score and uses "score > 0".
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from codegen.errors import UserError
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
+
+IDENTITY_OBJECTIVES = ("reg:squarederror", "reg:squaredlogerror", "reg:absoluteerror",
+                       "reg:pseudohubererror", "reg:quantileerror")
+CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
+
+
+def _sigmoid_half_margin() -> float:
+    """The largest float32 margin m whose float32 1 / (1 + exp(-m)) is not above 0.5
+    (about 9e-8), by bisection over the bit patterns of positive float32 values. expf is
+    taken correctly rounded (as glibc's is): the float64 exp rounded once to float32."""
+    one = np.float32(1.0)
+
+    def above_half(bits: int) -> bool:
+        m = np.array([bits], dtype=np.uint32).view(np.float32)[0]
+        e = np.float32(np.exp(-np.float64(m)))
+        return bool(one / (one + e) > np.float32(0.5))
+
+    low, high = 0, int(np.array([1.0], dtype=np.float32).view(np.uint32)[0])  # low: not above
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if above_half(middle) else (middle, high)
+    return float(np.array([low], dtype=np.uint32).view(np.float32)[0])
+
+
+SIGMOID_HALF_MARGIN = _sigmoid_half_margin()
+
+
+def read_xgboost_document(document: dict, *, classes: tuple | None = None,
+                          n_features: int | None = None) -> TreeEnsemble:
+    try:
+        learner = document["learner"]
+        objective = learner["objective"]["name"]
+        params = learner["learner_model_param"]
+        booster = learner["gradient_booster"]
+    except (KeyError, TypeError):
+        raise UserError("the file is not an XGBoost model (no learner section); save it with save_model") from None
+    _check_booster(booster, params)
+    n_classes = int(params.get("num_class", 0))
+    n_outputs = n_classes if n_classes > 1 else 1
+    post, classes = _post_and_classes(objective, n_classes, classes)
+    base = _base_margin(objective, params["base_score"], n_outputs)
+    if post == POST_POSITIVE:
+        base = base - SIGMOID_HALF_MARGIN
+    model = booster["model"]
+    trees, groups = _trees_in_use(model, learner.get("attributes", {}))
+    names = tuple(str(n) for n in learner.get("feature_names", []) or ())
+    spec = InputSpec(n_features=int(n_features or params["num_feature"]), feature_names=names)
+    return _assemble(trees, groups, n_outputs, spec, base, post, classes, f"XGBoost {objective}")
+
+
+def _check_booster(booster: dict, params: dict) -> None:
+    name = booster.get("name")
+    if name != "gbtree":
+        raise UserError(f"XGBoost booster {name!r} is not supported; train with booster='gbtree'")
+    if int(params.get("num_target", 1)) > 1:
+        raise UserError("multi-target XGBoost models are not supported; train one model per target")
+
+
+def _post_and_classes(objective: str, n_classes: int, classes: tuple | None) -> tuple[str, tuple]:
+    if objective in IDENTITY_OBJECTIVES:
+        return POST_IDENTITY, ()
+    if objective not in CLASSIFIER_OBJECTIVES:
+        supported = ", ".join(CLASSIFIER_OBJECTIVES + IDENTITY_OBJECTIVES)
+        raise UserError(f"XGBoost objective {objective!r} is not supported (its output needs a "
+                        f"non-linear link); use one of {supported}")
+    count = max(n_classes, 2)
+    classes = tuple(classes) if classes is not None else tuple(range(count))
+    return (POST_POSITIVE if count == 2 else POST_ARGMAX), classes
+
+
+def _base_margin(objective: str, base_score, n_outputs: int) -> np.ndarray:
+    """XGBoost >= 2 stores base_score as "[v, ...]" (one per output), older ones as "v"; for
+    binary:logistic it is a probability and the margin is logit(base_score), in float32."""
+    values = json.loads(base_score) if isinstance(base_score, str) else base_score
+    base = np.atleast_1d(np.asarray(values, dtype=np.float32))
+    if objective == "binary:logistic":
+        base = (-np.log(1.0 / base.astype(np.float64) - 1.0)).astype(np.float32)
+    if base.size == 1:
+        base = np.repeat(base, n_outputs)
+    return base.astype(np.float64)
+
+
+def _trees_in_use(model: dict, attributes: dict) -> tuple[list[dict], np.ndarray]:
+    trees = model["trees"]
+    groups = np.asarray(model.get("tree_info", [0] * len(trees)), dtype=np.int64)
+    best = attributes.get("best_iteration")
+    if best is not None and "iteration_indptr" in model:
+        used = int(model["iteration_indptr"][int(best) + 1])
+        trees, groups = trees[:used], groups[:used]
+    for tree in trees:
+        if any(int(t) != 0 for t in tree.get("split_type", [])):
+            raise UserError("the XGBoost model has categorical splits, which mcugen does not convert; "
+                            "one-hot or ordinal-encode those features instead")
+        if int(tree.get("tree_param", {}).get("size_leaf_vector", "1")) > 1:
+            raise UserError("XGBoost vector-leaf trees are not supported; use multi_strategy='one_output_per_tree'")
+    return trees, groups
+
+
+def _assemble(trees, groups, n_outputs, spec, base, post, classes, estimator) -> TreeEnsemble:
+    """All trees at once: internal nodes get global indices, leaves become leaf rows."""
+    parts = {name: [] for name in ("feature", "threshold", "left", "right", "missing", "leaves")}
+    roots = []
+    node_offset = leaf_offset = 0
+    for tree, group in zip(trees, groups):
+        left = np.asarray(tree["left_children"], dtype=np.int64)
+        right = np.asarray(tree["right_children"], dtype=np.int64)
+        condition = np.asarray(tree["split_conditions"], dtype=np.float32)
+        is_leaf = left < 0
+        internal, leaves = np.flatnonzero(~is_leaf), np.flatnonzero(is_leaf)
+        where = np.empty(len(left), dtype=np.int64)
+        where[internal] = node_offset + np.arange(len(internal))
+        where[leaves] = -(leaf_offset + np.arange(len(leaves))) - 1
+        strict = condition[internal]
+        parts["threshold"].append(np.nextafter(strict, np.float32(-np.inf)).astype(np.float64))
+        parts["feature"].append(np.asarray(tree["split_indices"], dtype=np.int64)[internal])
+        parts["left"].append(where[left[internal]])
+        parts["right"].append(where[right[internal]])
+        parts["missing"].append(np.asarray(tree["default_left"], dtype=bool)[internal])
+        values = np.zeros((len(leaves), n_outputs))
+        values[:, int(group)] = condition[leaves]  # a leaf's split_condition is its value
+        parts["leaves"].append(values)
+        roots.append(where[0])
+        node_offset += len(internal)
+        leaf_offset += len(leaves)
+    joined = {name: np.concatenate(blocks) if blocks else np.zeros(0) for name, blocks in parts.items()}
+    return TreeEnsemble(
+        input=spec,
+        feature=joined["feature"].astype(np.int32),
+        threshold=joined["threshold"].astype(np.float64),
+        left=joined["left"].astype(np.int32),
+        right=joined["right"].astype(np.int32),
+        missing_left=joined["missing"].astype(bool),
+        roots=np.asarray(roots, dtype=np.int32),
+        leaf_values=joined["leaves"].reshape(-1, n_outputs),
+        base_score=base,
+        post=post,
+        classes=classes,
+        estimator=estimator,
+    )

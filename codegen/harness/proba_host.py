@@ -1,0 +1,76 @@
+"""Run a header's `<name>_proba` on the host: a small driver reads rows (the input type's raw
+little-endian bytes) from stdin and writes each row's Q16 probabilities as int32."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from codegen.harness.host import STRICT_CFLAGS, cache_dir, compiler
+from codegen.input_types import INPUT_TYPES
+
+DRIVER = """#include <stdio.h>
+#include "{name}.h"
+int main(void)
+{{
+    {name}_input_t x[{NAME}_N_FEATURES];
+    int32_t out[{NAME}_N_CLASSES];
+    while (fread(x, sizeof x, 1, stdin) == 1) {{
+        {name}_proba(x, out);
+        fwrite(out, sizeof out, 1, stdout);
+    }}
+    return 0;
+}}
+"""
+
+
+def build_proba_driver(header_text: str, name: str, extra_flags: tuple[str, ...] = ()) -> Path:
+    driver = DRIVER.format(name=name, NAME=name.upper())
+    cc = compiler()
+    flags = (*STRICT_CFLAGS, "-O2", *extra_flags)
+    digest = hashlib.sha256("\0".join(("proba", header_text, driver, cc, *flags)).encode()).hexdigest()[:24]
+    executable = cache_dir() / digest / "proba_driver"
+    if executable.exists():
+        return executable
+    with tempfile.TemporaryDirectory() as work:
+        work_path = Path(work)
+        (work_path / f"{name}.h").write_text(header_text)
+        (work_path / "driver.c").write_text(driver)
+        out = work_path / "proba_driver"
+        result = subprocess.run([cc, *flags, "-I", str(work_path), str(work_path / "driver.c"), "-o", str(out)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"host build of {name}_proba failed:\n{result.stderr[-4000:]}")
+        executable.parent.mkdir(parents=True, exist_ok=True)
+        staged = executable.parent / f".proba_driver.{digest}.tmp"
+        staged.write_bytes(out.read_bytes())
+        staged.chmod(0o755)
+        staged.replace(executable)
+    return executable
+
+
+def run_proba(header_text: str, name: str, rows: np.ndarray, input_dtype: str, n_classes: int,
+              extra_flags: tuple[str, ...] = ()) -> np.ndarray:
+    """Q16 probabilities (int64, rows x classes) from the compiled C."""
+    executable = build_proba_driver(header_text, name, extra_flags)
+    data = np.ascontiguousarray(rows, dtype=INPUT_TYPES[input_dtype].numpy).tobytes()
+    result = subprocess.run([str(executable)], input=data, capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<i4").reshape(-1, n_classes).astype(np.int64)
+
+
+def check_proba(model, X) -> dict:
+    """For `verify --proba`: the C's probabilities against the library's predict_proba on every
+    row of X (host), with the proven bound. `passed` when every row is within it."""
+    from codegen.errors import UserError
+
+    predict_proba = getattr(model.estimator, "predict_proba", None)
+    if predict_proba is None:
+        raise UserError(f"{type(model.estimator).__name__} has no predict_proba to check the C against")
+    got = model.predict_proba(X)
+    error = float(np.max(np.abs(got - np.asarray(predict_proba(model.features_for_sklearn(X)))), initial=0.0))
+    bound = float(model.report()["proba_bound"])
+    return {"proba_max_error": error, "proba_bound": bound, "proba_passed": error <= bound}
