@@ -17,7 +17,9 @@ PIPELINES = ("Pipeline(StandardScaler|MinMaxScaler, any of the tree models)",)
 
 def model_kind(estimator) -> str:
     """"trees" or "mlp"; a UserError for anything else."""
-    if is_tree_model(estimator) or is_external_model(estimator) or split_scaled_pipeline(estimator, is_tree_model) is not None:
+    if is_tree_model(estimator) or is_external_model(estimator):
+        return "trees"
+    if split_scaled_pipeline(estimator, is_tree_model) is not None:
         return "trees"
     from codegen.frontends.mlp import is_mlp
 
