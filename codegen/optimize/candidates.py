@@ -17,7 +17,7 @@ from codegen.optimize import trees as tree_transforms
 from codegen.optimize.mlp_units import hidden_sizes, prune_hidden_units
 
 TREE_LEAVES = ("as-trained", "hard", "q16", "q8")
-MLP_KEEP = (1.0, 0.75, 0.5, 0.375, 0.25, 0.125)
+MLP_KEEP = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.375, 0.25, 0.125)
 INPUT_TYPES = ("float32", "int16", "int8")
 
 
@@ -81,7 +81,8 @@ def apply_transform(estimator, transform: dict, tree_order: list[int] | None = N
 
 
 def describe(transform: dict, estimator=None) -> str:
-    """A short human name: "as trained", "40 trees, depth 8, hard votes", "units 50%"."""
+    """A short human name: "as trained", "40 trees, depth 8, hard votes", "hidden 24";
+    `estimator`: the transformed model (for the MLP's kept sizes)."""
     if not transform:
         return "as trained"
     parts = []
@@ -95,8 +96,8 @@ def describe(transform: dict, estimator=None) -> str:
     if leaves and leaves != "as-trained":
         parts.append({"hard": "hard votes", "q16": "16-bit leaves", "q8": "8-bit leaves"}[leaves])
     if "units" in transform:
-        sizes = "-".join(map(str, hidden_sizes(prune_hidden_units(estimator, transform["units"])))) \
-            if estimator is not None else f"{100 * transform['units']:.1f}%"
+        sizes = "-".join(map(str, hidden_sizes(estimator))) if estimator is not None \
+            else f"{100 * transform['units']:.1f}%"
         parts.append(f"hidden {sizes}")
     return ", ".join(parts)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.harness.toolchains import CompileError
 from codegen.optimize import cache
 
 SIMULATOR_RUNS = {"count": 0}  # simulator runs in this process (tests count them)
@@ -53,6 +54,8 @@ def measure(task: MeasureTask) -> dict:
         if "does not fit" not in str(error) and "bytes of" not in str(error):
             raise
         result = {"fits": False, "reason": str(error).split(";")[0]}
+    except CompileError as error:  # a bug in generated C: recorded (and shown), never chosen
+        return {"fits": False, "reason": "build failed: " + " ".join(str(error).split())[:300]}
     cache.store(Path(task.cache_dir), task.key, result)
     return result
 

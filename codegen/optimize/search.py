@@ -114,7 +114,7 @@ def _tree_order(model, family: str, X_val, y_val):
 def _evaluate_all(context: Context, model, grid: list[dict], order, family: str, chip_flash: int) -> list[dict]:
     rows = []
     layouts = layouts_for(family)
-    inputs = ("float32",) if family == "mlp" else INPUT_TYPES
+    inputs = INPUT_TYPES
     for index, transform in enumerate(grid):
         transformed = apply_transform(model, transform, order)
         for input_dtype in inputs:
