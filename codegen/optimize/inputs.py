@@ -10,9 +10,12 @@ from codegen.input_types import INPUT_TYPES
 
 def input_quantization(X, dtype: str) -> tuple[tuple[float, ...], tuple[int, ...]]:
     """Scale and zero point per feature mapping the data's [min, max] (with 0 inside) onto the
-    type's whole range. A constant feature gets scale 1."""
+    type's whole range. A constant feature gets scale 1. Data that already is whole numbers
+    within the type (raw sensor counts) is passed as it is: scale 1, zero point 0, exact."""
     info = INPUT_TYPES[dtype]
     X = np.asarray(X, dtype=np.float64)
+    if np.array_equal(X, np.round(X)) and X.min(initial=0) >= info.low and X.max(initial=0) <= info.high:
+        return (1.0,) * X.shape[1], (0,) * X.shape[1]
     low = np.minimum(np.nanmin(X, axis=0), 0.0)
     high = np.maximum(np.nanmax(X, axis=0), 0.0)
     span = high - low

@@ -41,3 +41,10 @@ def test_choose_takes_the_most_accurate_within_budgets_then_least_energy():
     assert misses(rows[0], Budgets(max_flash=800)) == ["flash_bytes 900 > 800"]
     assert misses(rows[3], Budgets()) == ["does not fit the chip"]
     assert [r["id"] for r in closest(rows, Budgets(max_cycles=55), 2)] == [1, 2]
+
+
+def test_whole_number_data_within_the_type_is_passed_as_it_is():
+    X = np.array([[0, 16], [3, 7], [16, 0]], dtype=np.float64)
+    assert input_quantization(X, "int8") == ((1.0, 1.0), (0, 0))
+    np.testing.assert_array_equal(quantize_rows(X, "int8", (1.0, 1.0), (0, 0)), X)
+    assert input_quantization(X * 100, "int8")[0] != (1.0, 1.0)  # out of range: scaled
