@@ -51,7 +51,7 @@ def _save_skops(model, path: Path) -> None:
     try:
         import skops.io as sio
     except ImportError:
-        raise UserError("saving the tuned model needs skops: pip install 'mcugen[skops]'") from None
+        raise UserError("saving the tuned model needs skops: pip install 'mcugen[tune]'") from None
     sio.dump(model, path)
 
 

@@ -14,7 +14,7 @@ def pareto_figure(result):
         matplotlib.use("Agg")
         from matplotlib.figure import Figure
     except ImportError:
-        raise UserError("the Pareto plot needs matplotlib: pip install 'mcugen[plot]'") from None
+        raise UserError("the Pareto plot needs matplotlib: pip install 'mcugen[tune]'") from None
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
     measured = [row for row in result.rows if row.get("fits")]

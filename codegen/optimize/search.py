@@ -51,7 +51,7 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     chip_flash, _ = chip_memory(target)
     order = _tree_order(model, family, X_val, y_val)
     grid = transform_grid(model)
-    rows = _evaluate_all(context, model, grid, order, family, chip_flash)
+    rows = _evaluate_all(context, model, grid, order, family, chip_flash, jobs if backend == "local" else 1)
     if not rows:
         raise UserError("mcugen could not convert the model in any setting; check that `mcugen convert` takes it")
     baseline = rows[0]["score"]
@@ -111,14 +111,26 @@ def _tree_order(model, family: str, X_val, y_val):
     return greedy_tree_order(model, X_val, y_val)
 
 
-def _evaluate_all(context: Context, model, grid: list[dict], order, family: str, chip_flash: int) -> list[dict]:
+def _evaluate_all(context: Context, model, grid: list[dict], order, family: str, chip_flash: int,
+                  jobs: int) -> list[dict]:
+    """Scores every transform x input x layout; local processes share the grid in `jobs`
+    interleaved slices (each slice is one task, so the model is sent once per process)."""
+    from joblib import Parallel, delayed
+
+    slices = [list(range(start, len(grid), jobs)) for start in range(min(jobs, len(grid)))]
+    parts = Parallel(n_jobs=len(slices))(
+        delayed(_evaluate_slice)(context, model, grid, indices, order, family, chip_flash) for indices in slices)
+    rows = [row for part in parts for row in part]
+    return sorted(rows, key=lambda row: row["_grid"])  # stable: grid order, then input and layout
+
+
+def _evaluate_slice(context: Context, model, grid, indices, order, family: str, chip_flash: int) -> list[dict]:
     rows = []
     layouts = layouts_for(family)
-    inputs = INPUT_TYPES
-    for index, transform in enumerate(grid):
-        transformed = apply_transform(model, transform, order)
-        for input_dtype in inputs:
-            for row in evaluate(context, transformed, transform, layouts, input_dtype, chip_flash):
+    for index in indices:
+        transformed = apply_transform(model, grid[index], order)
+        for input_dtype in INPUT_TYPES:
+            for row in evaluate(context, transformed, grid[index], layouts, input_dtype, chip_flash):
                 row["_grid"] = index
                 rows.append(row)
     return rows
