@@ -34,9 +34,11 @@ def pareto_figure(result):
 
 def _panel(ax, result, measured, column, label, limit) -> None:
     ax.scatter([r[column] for r in measured], [r["score"] for r in measured], s=14, color="0.6", label="candidate")
-    front = sorted(result.pareto, key=lambda r: r[column])
-    ax.step([r[column] for r in front], [r["score"] for r in front], where="post", color="tab:blue", lw=1)
-    ax.scatter([r[column] for r in front], [r["score"] for r in front], s=22, color="tab:blue", label="Pareto front")
+    front = result.pareto
+    ax.scatter([r[column] for r in front], [r["score"] for r in front], s=22, color="tab:blue",
+               label="Pareto front (score, cycles, flash, energy)")
+    trade_off = _front_2d(measured, column)
+    ax.step([r[column] for r in trade_off], [r["score"] for r in trade_off], where="post", color="tab:blue", lw=1)
     originals = [r for r in result.original_rows if r.get("fits")]
     if originals:
         ax.scatter([r[column] for r in originals], [r["score"] for r in originals], marker="s", s=60,
@@ -50,10 +52,24 @@ def _panel(ax, result, measured, column, label, limit) -> None:
                    label="accuracy budget")
     if limit is not None:
         ax.axvline(limit, color="tab:orange", lw=0.8, ls="--", label="budget")
+    if column == "flash_bytes":
+        from codegen.optimize.search import chip_memory
+
+        ax.axvline(chip_memory(result.target)[0], color="0.3", lw=0.8, ls="-.", label=f"{result.target} flash")
     ax.set_xscale("log")
     ax.set_xlabel(label)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+
+
+def _front_2d(rows, column):
+    """The staircase of best score for each cost on one axis."""
+    best, out = float("-inf"), []
+    for row in sorted(rows, key=lambda r: (r[column], -r["score"])):
+        if row["score"] > best:
+            best = row["score"]
+            out.append(row)
+    return out
 
 
 def _is_classifier(result) -> bool:
