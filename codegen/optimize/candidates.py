@@ -22,11 +22,17 @@ INPUT_TYPES = ("float32", "int16", "int8")
 
 
 def model_family(estimator) -> str:
-    """"forest", "boosting", "tree" or "mlp"."""
-    try:
-        return tree_transforms.kind_of(estimator)
-    except Exception:  # not a tree model: the converter decides whether it is an MLP
+    """"forest", "boosting", "tree", "mlp", or "other" (a model mcugen converts that has no
+    transforms yet, e.g. HistGradientBoosting: only its implementations are searched). A
+    model mcugen cannot convert is a UserError."""
+    from codegen.frontends import model_kind
+
+    if model_kind(estimator) == "mlp":
         return "mlp"
+    name = type(estimator).__name__
+    if name in tree_transforms.FOREST_CLASSES + tree_transforms.BOOSTING_CLASSES + tree_transforms.SINGLE_TREE_CLASSES:
+        return tree_transforms.kind_of(estimator)
+    return "other"
 
 
 def transform_grid(estimator) -> list[dict]:
@@ -34,6 +40,8 @@ def transform_grid(estimator) -> list[dict]:
     family = model_family(estimator)
     if family == "mlp":
         return [{}] + [{"units": keep} for keep in MLP_KEEP[1:]]
+    if family == "other":
+        return [{}]
     depth = _deepest(estimator)
     depths = sorted({d for d in (2, 3, 4, 5, 6, 7, 8, 10, 12) if d < depth} | {depth})
     leaves = TREE_LEAVES if tree_transforms.is_classifier(estimator) and family != "boosting" else \

@@ -147,3 +147,21 @@ def test_transformed_models_round_trip_through_skops(forest, digits, tmp_path):
     skops.dump(pruned, path)
     loaded = skops.load(path, trusted=skops.get_untrusted_types(file=path))
     np.testing.assert_array_equal(loaded.predict(digits[2]), pruned.predict(digits[2]))
+
+
+def test_search_space_per_model_family(forest, boosting):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.svm import SVC
+
+    from codegen.optimize.candidates import apply_transform, model_family, transform_grid
+
+    grid = transform_grid(forest)
+    assert grid[0] == {} and {"trees", "depth", "leaves"} <= set(grid[1]) and len(grid) == len(
+        {tuple(sorted(t.items())) for t in grid})
+    assert all(t["stages"] <= 20 for t in transform_grid(boosting[0])[1:])
+    X, y = load_breast_cancer(return_X_y=True)
+    hist = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    assert model_family(hist) == "other" and transform_grid(hist) == [{}]
+    assert apply_transform(forest, {}) is forest
+    with pytest.raises(UserError, match="not supported"):
+        model_family(SVC().fit(X[:50], y[:50]))
