@@ -65,7 +65,7 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     best = pareto.choose(recorded, budgets)
     result = TuneResult(rows=recorded, best=best, budgets=budgets, target=target, name=name, baseline_score=baseline,
                         n_evaluated=len(rows), seconds=time.monotonic() - started, original=model)
-    result.test_scores = _test_scores(result, model, grid, order, context, X_test, y_test)
+    result.test_scores = _test_scores(rows[0], best, model, grid, order, context, X_test, y_test)
     if best is not None:
         result.best_model = apply_transform(model, grid[best["_grid"]], order)
         result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_val)
@@ -210,12 +210,12 @@ class _NoBar:
         pass
 
 
-def _test_scores(result: TuneResult, model, grid, order, context: Context, X_test, y_test) -> dict:
+def _test_scores(original: dict, best: dict | None, model, grid, order, context: Context, X_test, y_test) -> dict:
     """Test-row scores (interpreter) of the model as trained and of the chosen candidate."""
     if not len(X_test):
         return {}
     scores = {}
-    for label, row in (("original", result.rows[0] if result.rows else None), ("best", result.best)):
+    for label, row in (("original", original), ("best", best)):
         if row is None:
             continue
         converted = convert_with(apply_transform(model, grid[row["_grid"]], order), row["_settings"],

@@ -163,3 +163,9 @@ def test_ray_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
     local = _tune(iris_case, tmp_path / "local", jobs=2)
     remote = _tune(iris_case, tmp_path / "ray", backend="ray")
     assert remote.csv_text() == local.csv_text()
+
+
+def test_a_zero_time_limit_measures_nothing_and_chooses_nothing(iris_case, tmp_path):
+    result = _tune(iris_case, tmp_path, time_limit=0)
+    assert result.best is None and not any(row.get("measured") for row in result.rows)
+    assert "original" in result.test_scores
