@@ -2,7 +2,8 @@
 simulated chip, and pick the most accurate one within the budgets.
 
 1. Validation rows are held out of the data (or given); the rest are test rows, used only to
-   report the chosen candidate's accuracy, never to choose it.
+   report the chosen candidate's accuracy, never to choose it. For forests, half the
+   validation rows pick the trees (greedy order) and the other half score the candidates.
 2. Every transform x input type x layout is converted and scored by the interpreter on the
    validation rows (cheap and exact).
 3. At most `budget` of them are built and run in the simulator, taken from the cheap Pareto
@@ -45,11 +46,14 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     budgets = budgets or pareto.Budgets()
     X_val, y_val, X_test, y_test = split_rows(X, y, X_val, y_val, seed)
     family = model_family(model)
+    order = None
+    if family == "forest":  # trees are picked on half the validation rows, scored on the other half
+        X_val, y_val, X_pick, y_pick = _halves(X_val, y_val, seed)
+        order = _tree_order(model, X_pick, y_pick)
     classify = hasattr(model, "classes_") or hasattr(getattr(model, "steps", [[None, None]])[-1][1], "classes_")
     conversion_target = conversion_target_of(target)
     context = Context(name, conversion_target, X_val, y_val, classify, profile(conversion_target).ifelse_node_bytes)
     chip_flash, _ = chip_memory(target)
-    order = _tree_order(model, family, X_val, y_val)
     grid = transform_grid(model)
     rows = _evaluate_all(context, model, grid, order, family, chip_flash, jobs if backend == "local" else 1)
     if not rows:
@@ -103,12 +107,20 @@ def chip_memory(target: str) -> tuple[int, int]:
     return cortexm.BOARDS[target].flash, cortexm.BOARDS[target].ram
 
 
-def _tree_order(model, family: str, X_val, y_val):
-    if family != "forest":
-        return None
+def _halves(X, y, seed: int):
+    """Scoring rows and picking rows. Scoring a sub-forest on the rows that picked its trees
+    flatters it by points (measured on digits), so the two are kept apart."""
+    if len(X) < 4:
+        raise UserError(f"a forest needs at least 4 validation rows (half pick trees, half score), not {len(X)}")
+    shuffled = np.random.default_rng(seed + 1).permutation(len(X))
+    half = len(X) // 2
+    return X[shuffled[half:]], y[shuffled[half:]], X[shuffled[:half]], y[shuffled[:half]]
+
+
+def _tree_order(model, X_pick, y_pick):
     from codegen.optimize.trees import greedy_tree_order
 
-    return greedy_tree_order(model, X_val, y_val)
+    return greedy_tree_order(model, X_pick, y_pick)
 
 
 def _evaluate_all(context: Context, model, grid: list[dict], order, family: str, chip_flash: int,
