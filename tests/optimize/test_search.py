@@ -132,7 +132,9 @@ def test_sigint_leaves_the_output_folder_as_it_was(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "codegen.cli", "tune", *args, "-o", str(out), "--budget", "200", "--jobs", "2",
                "--cache-dir", str(tmp_path / "cache")]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    # a test run started in the background inherits an ignored SIGINT: give the command the default
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = ""
     deadline = time.monotonic() + 300
     while "measuring" not in seen and time.monotonic() < deadline:  # interrupt while measuring
