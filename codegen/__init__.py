@@ -2,6 +2,7 @@
 
 from codegen.api import ConvertedModel, __version__, convert, convert_with
 from codegen.errors import UserError
+from codegen.optimize import tune
 from codegen.settings import Settings
 
-__all__ = ["ConvertedModel", "Settings", "UserError", "__version__", "convert", "convert_with"]
+__all__ = ["ConvertedModel", "Settings", "UserError", "__version__", "convert", "convert_with", "tune"]

@@ -124,5 +124,14 @@ def _register_device_commands() -> None:
 
 _register_device_commands()
 
+
+def _register_tune_command() -> None:
+    from codegen.tune_command import tune_command
+
+    main.add_command(tune_command)
+
+
+_register_tune_command()
+
 if __name__ == "__main__":
     main(prog_name="mcugen")

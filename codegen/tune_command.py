@@ -1,0 +1,120 @@
+"""`mcugen tune`: the command line of codegen.optimize (parses, calls `tune`, prints)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from codegen.cli_common import user_errors, warn
+from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES
+
+JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, which use their workers)."
+
+
+@click.command(name="tune")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="CSV of rows the model was NOT trained on; half are held out for validation.")
+@click.option("--labels", required=True, type=click.Path(dir_okay=False), help="CSV of their labels.")
+@click.option("--val-data", type=click.Path(dir_okay=False), help="Validation rows (then all of --data is test rows).")
+@click.option("--val-labels", type=click.Path(dir_okay=False), help="Labels of --val-data.")
+@click.option("--target", required=True, help="Simulated chip to fit: atmega328p, atmega2560, cortex-m3, ...")
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the results.")
+@click.option("--name", default="model", show_default=True, help="C identifier of the generated model.")
+@click.option("--max-flash", type=click.IntRange(min=1), help="Budget: model flash in bytes.")
+@click.option("--max-ram", type=click.IntRange(min=0), help="Budget: model RAM in bytes.")
+@click.option("--max-cycles", type=click.FloatRange(min=0), help="Budget: mean cycles (AVR) / instructions (Cortex-M).")
+@click.option("--max-energy", type=click.FloatRange(min=0), help="Budget: energy per inference in pJ.")
+@click.option("--max-accuracy-drop", type=click.FloatRange(min=0), help="Budget: validation accuracy points lost.")
+@click.option("--budget", type=click.IntRange(min=1), default=DEFAULT_BUDGET, show_default=True,
+              help="Most candidates built and simulated.")
+@click.option("--time", "time_limit", type=click.FloatRange(min=0),
+              help="Stop starting measurements after this many seconds.")
+@click.option("--samples", type=click.IntRange(min=1), default=DEFAULT_SAMPLES, show_default=True,
+              help="Rows simulated per candidate.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help=JOBS_HELP)
+@click.option("--backend", type=click.Choice(("local", "dask", "ray")), default="local", show_default=True,
+              help="Where candidates run: local processes, a Dask or a Ray cluster (workers need the toolchains).")
+@click.option("--scheduler", help="--backend dask: the scheduler address (tcp://HOST:8786).")
+@click.option("--address", help="--backend ray: the cluster address (HOST:6379; default: start a local Ray).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Measurement cache.  [default: ~/.cache/mcugen/tune]")
+@user_errors
+def tune_command(model, data, labels, val_data, val_labels, target, output, name, budget, time_limit, samples, jobs,
+                 backend, scheduler, address, cache_dir, **limits):
+    """Fit MODEL to a chip: prune and quantise it many ways, measure the promising candidates
+    in the simulator, and write the most accurate one within the budgets to OUTPUT.
+
+    Writes <name>.h, <name>.skops (the pruned model, for verify/project/flash), <name>.json,
+    candidates.csv, pareto.png and pareto.svg. Exits 1, writing no header, when no candidate
+    meets the budgets."""
+    from codegen.data_io import read_csv, read_labels
+    from codegen.errors import UserError
+    from codegen.frontends.load import load_model
+    from codegen.optimize import Budgets, tune
+    from codegen.optimize.output import write_results
+    from codegen.settings import check_identifier
+
+    check_identifier(name)
+    if (val_data is None) != (val_labels is None):
+        raise UserError("give --val-data and --val-labels together")
+    estimator = load_model(model, warn=warn)
+    X, y = read_csv(data), read_labels(labels)
+    X_val = read_csv(val_data, "validation data") if val_data else None
+    y_val = read_labels(val_labels) if val_labels else None
+    try:
+        result = tune(estimator, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=Budgets(**limits),
+                      budget=budget, time_limit=time_limit, samples=samples,
+                      jobs=jobs, backend=backend, address=scheduler if backend == "dask" else address,
+                      cache_dir=cache_dir, progress=True)
+        written = write_results(result, output)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: {output} is unchanged; run the same command again to resume "
+                   "(measurements so far are cached)", err=True)
+        sys.exit(130)
+    click.echo(format_front(result))
+    for path in written:
+        click.echo(f"wrote {path}")
+    if result.best is None:
+        click.echo(format_closest(result), err=True)
+        click.echo("error: no candidate meets the budgets (closest above); relax a budget or raise --budget", err=True)
+        sys.exit(1)
+    click.echo(format_choice(result))
+
+
+def format_front(result) -> str:
+    counter = next((r["counter"] for r in result.rows if r.get("fits")), "cycles")
+    lines = [f"{result.n_evaluated} candidates scored, {sum(1 for r in result.rows if r.get('measured'))} simulated "
+             f"on the {result.target} in {result.seconds:.0f} s; Pareto front:",
+             f"  {'score':>6} {'drop':>5} {counter:>12} {'flash':>7} {'RAM':>5} {'energy pJ':>10}  candidate"]
+    for row in result.pareto:
+        lines.append(_line(row))
+    return "\n".join(lines)
+
+
+def _line(row: dict) -> str:
+    return (f"  {row['score']:6.2f} {row['accuracy_drop']:5.2f} {row['cycles']:12,.0f} {row['flash_bytes']:7,} "
+            f"{row['ram_bytes']:5,} {row['energy_pj']:10,.0f}  {row['transform']} [{row['layout']}, {row['input']}]")
+
+
+def format_closest(result) -> str:
+    from codegen.optimize.pareto import misses
+
+    lines = ["closest candidates:"]
+    for row in result.closest():
+        lines.append(_line(row) + "  misses: " + "; ".join(misses(row, result.budgets)))
+    return "\n".join(lines)
+
+
+def format_choice(result) -> str:
+    best = result.best
+    settings = best["_settings"]
+    text = (f"chosen: {best['transform']} [{best['layout']}, {best['input']}]: validation score "
+            f"{best['score']:.2f} (as trained {result.baseline_score:.2f})")
+    if "best" in result.test_scores:
+        text += f", test score {result.test_scores['best']:.2f} (as trained {result.test_scores['original']:.2f})"
+    if settings.input != "float32":
+        text += (f"\nthe device passes {settings.input} readings; the scale and zero point per feature are in "
+                 f"{result.name}.json (settings)")
+    return text

@@ -1,0 +1,173 @@
+"""The measured search end to end on simavr: the chosen model is exact, a cached re-run runs
+no simulator, the CLI's files and exit codes, Ctrl-C, and Dask / Ray against local processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sklearn.datasets import load_digits, load_iris
+from sklearn.ensemble import RandomForestClassifier
+
+import codegen
+from codegen.cli import main
+from codegen.harness import toolchains
+from codegen.optimize import Budgets, measure
+from codegen.optimize.evaluate import device_rows
+
+pytestmark = pytest.mark.sim
+TARGET = "atmega328p"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def avr_tools():
+    missing = toolchains.missing(toolchains.tools_for(TARGET))
+    if missing:
+        reason = f"{', '.join(missing)} missing; run: {toolchains.install_hint(missing[0])}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have the simulators: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def iris_case():
+    X, y = load_iris(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X[order], y[order]
+    model = RandomForestClassifier(n_estimators=8, max_depth=5, random_state=0).fit(X[:90], y[:90])
+    return model, X[90:], y[90:]
+
+
+def _tune(case, cache_dir, **options):
+    model, X, y = case
+    options = {"target": TARGET, "budget": 4, "samples": 3, "budgets": Budgets(max_accuracy_drop=5)} | options
+    return codegen.tune(model, X, y, cache_dir=cache_dir, **options)
+
+
+def test_chosen_candidate_is_exact_against_its_own_estimator_and_in_simavr(iris_case, tmp_path):
+    result = _tune(iris_case, tmp_path)
+    best = result.best
+    assert best is not None and best["fits"] and best["c_agreement"] == 1.0 and best["accuracy_drop"] <= 5
+    assert best in result.pareto or any(r["score"] >= best["score"] for r in result.pareto)
+    converted = result.best_converted
+    rows = device_rows(_context(result, iris_case), iris_case[1], converted.settings)
+    np.testing.assert_array_equal(converted.decode(converted.interpret(rows).predictions),
+                                  result.best_model.predict(converted.features_for_sklearn(rows)))
+    assert len(result.rows) >= 4 and result.plot() is not None
+
+
+def _context(result, case):
+    from codegen.optimize.evaluate import Context
+
+    return Context(result.name, "avr", case[1], case[2], True, 75)
+
+
+def test_a_cached_rerun_runs_no_simulator(iris_case, tmp_path):
+    before = measure.SIMULATOR_RUNS["count"]
+    first = _tune(iris_case, tmp_path, jobs=1)
+    ran = measure.SIMULATOR_RUNS["count"] - before
+    assert ran == sum(1 for row in first.rows if row.get("measured")) > 0
+    second = _tune(iris_case, tmp_path, jobs=1)
+    assert measure.SIMULATOR_RUNS["count"] - before == ran  # nothing new was simulated
+    assert second.csv_text() == first.csv_text()
+
+
+def _write_case(case, folder: Path) -> list[str]:
+    import skops.io as sio
+
+    model, X, y = case
+    sio.dump(model, folder / "model.skops")
+    np.savetxt(folder / "X.csv", X, delimiter=",")
+    np.savetxt(folder / "y.csv", y, fmt="%d")
+    return [str(folder / "model.skops"), "--data", str(folder / "X.csv"), "--labels", str(folder / "y.csv"),
+            "--target", TARGET, "--samples", "3"]
+
+
+def test_cli_writes_the_results_and_the_pruned_model_converts_to_the_same_header(iris_case, tmp_path):
+    import skops.io as sio
+
+    args = _write_case(iris_case, tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["tune", *args, "-o", str(out), "--budget", "4", "--max-accuracy-drop", "5",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"model.h", "model.skops", "model.json", "candidates.csv",
+                                               "pareto.png", "pareto.svg"}
+    report = json.loads((out / "model.json").read_text())
+    settings = report["settings"]
+    pruned = sio.load(out / "model.skops", trusted=sio.get_untrusted_types(file=out / "model.skops"))
+    again = codegen.convert(pruned, layout=settings["layout"], input=settings["input"], scale=settings["scale"],
+                            zero_point=settings["zero_point"], target="avr")
+    assert again.header_text == (out / "model.h").read_text()
+    assert "Pareto front" in result.output and "chosen:" in result.output
+
+
+def test_no_candidate_within_budgets_exits_1_with_the_closest_and_no_header(iris_case, tmp_path):
+    args = _write_case(iris_case, tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["tune", *args, "-o", str(out), "--budget", "3", "--max-cycles", "1",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 1
+    assert "closest candidates" in result.output and "cycles" in result.output and "> 1" in result.output
+    assert not (out / "model.h").exists() and not (out / "model.skops").exists()
+    assert (out / "pareto.png").stat().st_size > 0 and json.loads((out / "model.json").read_text())["best"] is None
+
+
+def test_sigint_leaves_the_output_folder_as_it_was(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=30, random_state=0).fit(X[:900], y[:900])
+    args = _write_case((model, X[900:1200], y[900:1200]), tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "model.h").write_text("earlier result\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "codegen.cli", "tune", *args, "-o", str(out), "--budget", "200", "--jobs", "2",
+               "--cache-dir", str(tmp_path / "cache")]
+    # a test run started in the background inherits an ignored SIGINT: give the command the default
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = ""
+    deadline = time.monotonic() + 300
+    while "measuring" not in seen and time.monotonic() < deadline:  # interrupt while measuring
+        seen += process.stderr.read(1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "unchanged" in stderr
+    assert [p.name for p in out.iterdir()] == ["model.h"] and (out / "model.h").read_text() == "earlier result\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
+
+
+def test_dask_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
+    distributed = pytest.importorskip("dask.distributed", reason="pip install 'mcugen[dask]'")
+    local = _tune(iris_case, tmp_path / "local", jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = _tune(iris_case, tmp_path / "dask", backend="dask", address=cluster.scheduler_address)
+    assert remote.csv_text() == local.csv_text()
+
+
+def test_ray_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI installs the ray extra; it must import")
+        pytest.skip("ray is not installed: pip install 'mcugen[ray]'")
+    local = _tune(iris_case, tmp_path / "local", jobs=2)
+    remote = _tune(iris_case, tmp_path / "ray", backend="ray")
+    assert remote.csv_text() == local.csv_text()
+
+
+def test_a_zero_time_limit_measures_nothing_and_chooses_nothing(iris_case, tmp_path):
+    result = _tune(iris_case, tmp_path, time_limit=0)
+    assert result.best is None and not any(row.get("measured") for row in result.rows)
+    assert "original" in result.test_scores
