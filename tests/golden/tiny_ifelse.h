@@ -76,10 +76,13 @@ static inline uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
 #define TINY_NODE_TEST static inline
 #endif
 
-/* x <= t for a threshold key t >= 0 (the bits of a float32 t >= +0.0); NaN goes left. */
+/* x <= t for a threshold key t >= 0 (the bits of a float32 t >= +0.0); NaN goes left.
+ * Adding 0x7FFFFF (mod 2^32) keeps +0..+inf in order and wraps every NaN and every negative
+ * below them, so one signed compare decides (gcc made the two-sided test a range check with
+ * two literals on Cortex-M). */
 TINY_NODE_TEST int tiny_le_pos_nanleft(uint32_t u, int32_t t)
 {
-    return (int32_t)u <= t || (int32_t)u > 0x7F800000L;
+    return (int32_t)(u + 0x7FFFFFu) <= t + 0x7FFFFFL;
 }
 
 /* x <= t for a threshold key t >= 0; NaN (of either sign) goes right. */
