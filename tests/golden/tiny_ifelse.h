@@ -52,13 +52,23 @@ typedef float tiny_input_t;
 #define TINY_COUNT_COMPARE() ((void)0)
 #endif
 
-/* A float32 input is only ever read as its IEEE-754 bits. */
+/* A float32 input is only ever read as its IEEE-754 bits. With gcc it is one aligned load
+ * through a may_alias type: a memcpy (even gcc's builtin) stays a call per node at -Os on
+ * cores without unaligned access (Cortex-M0). Other compilers take the portable memcpy. */
+#if defined(__GNUC__)
+typedef uint32_t __attribute__((__may_alias__)) tiny_word_t;
+static inline __attribute__((always_inline)) uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
+{
+    return *(const tiny_word_t *)&x[feature];
+}
+#else
 static inline uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
 {
     uint32_t u;
     memcpy(&u, &x[feature], sizeof u);
     return u;
 }
+#endif
 
 /* Node tests are inlined even at -Os: a call per node would cost more than the test. */
 #if defined(__GNUC__)
@@ -67,10 +77,13 @@ static inline uint32_t tiny_bits(const tiny_input_t *x, unsigned feature)
 #define TINY_NODE_TEST static inline
 #endif
 
-/* x <= t for a threshold key t >= 0 (the bits of a float32 t >= +0.0); NaN goes left. */
+/* x <= t for a threshold key t >= 0 (the bits of a float32 t >= +0.0); NaN goes left.
+ * Adding 0x7FFFFF (mod 2^32) keeps +0..+inf in order and wraps every NaN and every negative
+ * below them, so one signed compare decides (gcc made the two-sided test a range check with
+ * two literals on Cortex-M). */
 TINY_NODE_TEST int tiny_le_pos_nanleft(uint32_t u, int32_t t)
 {
-    return (int32_t)u <= t || (int32_t)u > 0x7F800000L;
+    return (int32_t)(u + 0x7FFFFFu) <= t + 0x7FFFFFL;
 }
 
 /* x <= t for a threshold key t >= 0; NaN (of either sign) goes right. */
