@@ -14,9 +14,10 @@ from codegen.energy import energy_pj, float_energy_pj
 
 # A quantised MLP regressor "agrees" on a row within this share of the output's range.
 MLP_REGRESSION_TOLERANCE = 0.01
-VERIFY_TARGETS = ("host", "atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
+VERIFY_TARGETS = ("host", "atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4",
+                  "cortex-m7")
 # the backend profile each verification target converts for
-CONVERSION_TARGET = {"host": "host", "atmega328p": "avr", "atmega2560": "avr",
+CONVERSION_TARGET = {"host": "host", "atmega328p": "avr", "atmega2560": "avr", "cortex-m0": "cortex-m0",
                      "cortex-m3": "cortex-m3", "cortex-m4": "cortex-m4", "cortex-m7": "cortex-m7"}
 
 

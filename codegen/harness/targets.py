@@ -22,7 +22,7 @@ from codegen.harness import avr, cortexm, sizes, toolchains
 from codegen.harness.glue import write_glue
 from codegen.input_types import INPUT_TYPES
 
-SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
+SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7")
 
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
 ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
