@@ -187,3 +187,17 @@ def test_hard_float_without_fpu_enable_faults_in_qemu(fmac_header: Path, require
     require_target("cortex-m4")
     with pytest.raises(RuntimeError, match="qemu exited with 1"):
         run_on_target("cortex-m4", fmac_header, "fmac", FLOAT_ROWS, "float32", extra_cflags=(*HARD_FLOAT, "-U__ARM_FP"))
+
+
+# Estimated cycles (codegen/harness/cycle_model.py) of the tiny model: exact for a given compiler.
+TINY_CYCLE_ESTIMATES = {"cortex-m0": [185, 108, 183, 176, 108, 108, 174], "cortex-m4": [26, 20, 25, 24, 20, 20, 23]}
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_cycle_estimates_on_cortex_m0_and_m4_only(target: str, tiny_runs: dict, require_target: Require) -> None:
+    run, again = _tiny(target, tiny_runs, require_target)
+    if target not in TINY_CYCLE_ESTIMATES:
+        assert run.cycle_estimates is None
+        return
+    assert run.cycle_estimates.tolist() == again.cycle_estimates.tolist() == TINY_CYCLE_ESTIMATES[target]
+    assert (run.cycle_estimates > run.counts).all()  # loads and taken branches cost more than one
