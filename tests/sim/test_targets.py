@@ -201,3 +201,43 @@ def test_cycle_estimates_on_cortex_m0_and_m4_only(target: str, tiny_runs: dict, 
         return
     assert run.cycle_estimates.tolist() == again.cycle_estimates.tolist() == TINY_CYCLE_ESTIMATES[target]
     assert (run.cycle_estimates > run.counts).all()  # loads and taken branches cost more than one
+
+
+# ---- the ATmega2560 beyond 64 KiB of flash -----------------------------------------------------
+
+
+def _far_table_header(path: Path) -> Path:
+    """Three 30,000-byte PROGMEM tables (90,000 bytes: the firmware passes 64 KiB, and the
+    harness's own row table lands behind them), read with far reads."""
+    values = [",".join(str((i * 7 + k) & 0xFF) for i in range(30000)) for k in range(3)]
+    tables = "".join(f"static const uint8_t far_table{k}[30000] PROGMEM = {{{v}}};\n" for k, v in enumerate(values))
+    reads = " + ".join(
+        f"(int32_t)pgm_read_byte_far(pgm_get_far_address(far_table{k}) + i) * {1 << (8 * k)}" for k in range(3)
+    )
+    path.write_text(
+        "#include <stdint.h>\n#include <avr/pgmspace.h>\n#define FAR_N_FEATURES 1\n#define FAR_N_OUTPUTS 1\n"
+        f"typedef uint16_t far_input_t;\n{tables}"
+        f"static int32_t far_predict(const far_input_t x[1]) {{ uint16_t i = x[0] % 30000u; return {reads}; }}\n"
+        "static void far_scores(const far_input_t x[1], int32_t s[1]) { s[0] = far_predict(x); }\n"
+    )
+    return path
+
+
+def test_firmware_above_64k_runs_on_atmega2560(tmp_path: Path, require_target: Require) -> None:
+    require_target("atmega2560")
+    rows = np.array([[0], [1], [29999], [12345], [40000]], dtype=np.uint16)
+    run = run_on_target("atmega2560", _far_table_header(tmp_path / "far.h"), "far", rows, "uint16", with_scores=True)
+    index = rows[:, 0].astype(np.int64) % 30000
+    expected = sum(((index * 7 + k) & 0xFF) << (8 * k) for k in range(3))
+    np.testing.assert_array_equal(run.predictions, expected)
+    np.testing.assert_array_equal(run.scores[:, 0], expected)
+    assert run.flash_bytes > 90_000 and (run.counts > 0).all()
+
+
+def test_simavr_runs_are_bounded_in_time(monkeypatch: pytest.MonkeyPatch, require_target: Require) -> None:
+    require_target("atmega328p")
+    from codegen.harness import avr
+
+    monkeypatch.setattr(avr, "SIMAVR_TIMEOUT_S", 0.001)
+    with pytest.raises(RuntimeError, match=r"simavr did not finish the atmega328p firmware within 0 s"):
+        run_on_target("atmega328p", DATA / "qint.h", "qint", QINT_ROWS, "int16")
