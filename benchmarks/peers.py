@@ -1,6 +1,7 @@
 """mcugen against other code generators on simulated chips: the ATmega2560 (simavr, avr-gcc
--Os) for every model, and the Cortex-M4 (qemu mps2-an386 + unicorn, arm-none-eabi-gcc -Os,
-hard-float ABI) for the MLP.
+-Os), the Cortex-M0 (ARMv6-M, soft float) and the Cortex-M4F (hard float: float peers use the
+FPU) for the tree models (qemu + unicorn, arm-none-eabi-gcc -Os), the ATmega2560 and the
+Cortex-M4F for the MLP.
 
 For each model (a list of ModelSpec below), each of its chips, and each tool that handles its
 kind (the TOOLS list in benchmarks/peer_tools.py), the tool's code is generated at run time,
@@ -8,10 +9,12 @@ wrapped in an adapter header with the harness API, and run through
 codegen.harness.targets.run_on_target on every test row. Reported per (model, chip, tool):
 fidelity (the C's predictions against sklearn's `predict` on the same float32 rows), cycles
 per inference on AVR (exact Timer1 counts) or executed instructions on Cortex-M (exact, counted
-by unicorn), and the model's own flash and static RAM (the firmware minus the same firmware
-with a null model). Then, per chip: mcugen's best (of its layouts) against the best other tool.
+by unicorn) with their estimated cycles at zero wait states (codegen/harness/cycle_model.py),
+and the model's own flash and static RAM (the firmware minus the same firmware with a null
+model). Then, per chip: mcugen's best (of its layouts) against the best other tool, a summary
+table of every (model, chip) and a goals line per chip (GOALS).
 
-    python benchmarks/peers.py [--models rf10-digits,dt-digits] [--json out.json] [--jobs 2]
+    python benchmarks/peers.py [--models rf10-digits,dt-digits] [--chips cortex-m0] [--json out.json] [--jobs 2]
 
 Benchmarks print figures; nothing here asserts on them.
 """
@@ -40,8 +43,8 @@ if importlib.util.find_spec("codegen") is None:  # run from a checkout without `
 
 import sklearn  # noqa: E402
 from peer_tools import TOOLS, PeerCode, Tool  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
-from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification  # noqa: E402
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
@@ -79,6 +82,9 @@ class Chip:
 CHIPS: dict[str, Chip] = {
     "atmega2560": Chip("atmega2560", "ATmega2560 (simavr, 16 MHz, avr-gcc -Os)", "cycles",
                        "software (avr-gcc's float32 library; no FPU)"),
+    # ARMv6-M (RP2040, SAMD21, STM32G0 class): no FPU, so float code calls libgcc's soft float.
+    "cortex-m0": Chip("cortex-m0", "Cortex-M0 (qemu mps2-an385 + unicorn's Cortex-M0, arm-none-eabi-gcc -Os)",
+                      "instructions", "soft (-mfloat-abi=soft; no FPU)"),
     # A Cortex-M4F has a single-precision FPU: a float tool is built to use it. mcugen's
     # code has no float arithmetic, so the same flags change nothing for it but keep the
     # two builds alike. The harness's reset handler enables the FPU (CPACR) in such builds.
@@ -98,7 +104,7 @@ class ModelSpec:
     kind: str  # "trees" or "mlp": which tools apply
     load: Callable[[], tuple[np.ndarray, np.ndarray]]
     make: Callable[[], object]  # an unfitted estimator
-    chips: tuple[str, ...] = ("atmega2560",)  # keys of CHIPS, each a table of its own
+    chips: tuple[str, ...] = ("atmega2560", "cortex-m0", "cortex-m4")  # keys of CHIPS, each a table of its own
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +117,13 @@ def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     return X.astype(np.float32), y
 
 
+def _synthetic() -> tuple[np.ndarray, np.ndarray]:
+    """5,000 x 20, 4 classes, 10 informative features (seed 0)."""
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, n_redundant=4, n_classes=4,
+                               random_state=SEED)
+    return X.astype(np.float32), y
+
+
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("rf10-digits", "RandomForestClassifier(n_estimators=10, max_depth=8) on digits", "trees",
               _digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=SEED)),
@@ -118,6 +131,11 @@ MODELS: tuple[ModelSpec, ...] = (
               _digits, lambda: DecisionTreeClassifier(max_depth=10, random_state=SEED)),
     ModelSpec("rf20-cancer", "RandomForestClassifier(n_estimators=20, max_depth=6) on breast_cancer", "trees",
               _breast_cancer, lambda: RandomForestClassifier(n_estimators=20, max_depth=6, random_state=SEED)),
+    ModelSpec("rf50-synth", "RandomForestClassifier(n_estimators=50, max_depth=10) on make_classification "
+              "(5000 x 20, 4 classes)", "trees",
+              _synthetic, lambda: RandomForestClassifier(n_estimators=50, max_depth=10, random_state=SEED)),
+    ModelSpec("gb100-cancer", "GradientBoostingClassifier(n_estimators=100, max_depth=3) on breast_cancer", "trees",
+              _breast_cancer, lambda: GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=SEED)),
     ModelSpec("mlp-digits", "MLPClassifier(hidden_layer_sizes=(32,)) on digits (64-32-10)", "mlp",
               _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED),
               chips=("atmega2560", "cortex-m4")),
@@ -155,6 +173,7 @@ class Result:
     count_mean: float | None = None  # per call of <name>_predict
     count_min: int | None = None
     count_max: int | None = None
+    cycles_estimate: float | None = None  # Cortex-M0/M4: mean estimated cycles per call (0 wait states)
     flash_bytes: int | None = None
     ram_bytes: int | None = None
     rows: int = 0
@@ -221,6 +240,7 @@ def measure(fitted: Fitted, chip: Chip, tool: Tool, work: Path) -> Result:
         return Result(**base, error=reason, seconds=time.monotonic() - started)
     return Result(**base, fidelity=fidelity(run.predictions, fitted), count_mean=float(run.counts.mean()),
                   count_min=int(run.counts.min()), count_max=int(run.counts.max()),
+                  cycles_estimate=None if run.cycle_estimates is None else float(run.cycle_estimates.mean()),
                   flash_bytes=run.flash_bytes, ram_bytes=run.ram_bytes, seconds=time.monotonic() - started)
 
 
@@ -233,8 +253,10 @@ def run_in_chunks(chip: Chip, header: Path, name: str, rows: np.ndarray, code: P
     cflags = (*code.extra_cflags, *chip.cflags)
     runs = [run_on_target(chip.target, header, name, rows[i:i + per_call], code.input_dtype, extra_cflags=cflags)
             for i in range(0, len(rows), per_call)]
+    estimates = None if any(r.cycle_estimates is None for r in runs) else \
+        np.concatenate([r.cycle_estimates for r in runs])
     return replace(runs[0], predictions=np.concatenate([r.predictions for r in runs]),
-                   counts=np.concatenate([r.counts for r in runs]))
+                   counts=np.concatenate([r.counts for r in runs]), cycle_estimates=estimates)
 
 
 def device_rows(X: np.ndarray, input_dtype: str) -> np.ndarray:
@@ -285,7 +307,7 @@ def _fmt_int(value: float | None) -> str:
 
 def table(spec: ModelSpec, chip: Chip, results: Sequence[Result]) -> str:
     counted = f"{chip.counter} mean (min-max)"
-    head = f"{'tool / variant':<24} {'fidelity':>9} {counted:>32} {'flash B':>9} {'RAM B':>7}"
+    head = f"{'tool / variant':<24} {'fidelity':>9} {counted:>32} {'est. cycles':>11} {'flash B':>9} {'RAM B':>7}"
     lines = [f"== {spec.key} on {chip.target}: {spec.title} ({results[0].rows if results else 0} test rows)",
              f"   {chip.description}; float ABI: {chip.float_abi}", head, "-" * len(head)]
     for r in results:
@@ -293,7 +315,8 @@ def table(spec: ModelSpec, chip: Chip, results: Sequence[Result]) -> str:
             lines.append(f"{r.tool:<24} FAILED: {r.error}")
             continue
         counts = f"{_fmt_int(r.count_mean)} ({r.count_min:,}-{r.count_max:,})"
-        lines.append(f"{r.tool:<24} {100 * r.fidelity:>8.1f}% {counts:>32} {_fmt_int(r.flash_bytes):>9} "
+        lines.append(f"{r.tool:<24} {100 * r.fidelity:>8.1f}% {counts:>32} {_fmt_int(r.cycles_estimate):>11} "
+                     f"{_fmt_int(r.flash_bytes):>9} "
                      f"{_fmt_int(r.ram_bytes):>7}")
     return "\n".join(lines)
 
@@ -391,13 +414,56 @@ def _of(results: Sequence[Result], spec: ModelSpec, chip: str) -> list[Result]:
     return [r for r in results if r.model == spec.key and r.chip == chip]
 
 
+# Issue 11's goals: mcugen's best count at most this share of the fastest other tool's.
+GOALS = {"atmega2560": 0.25, "cortex-m0": 0.5, "cortex-m4": 0.5}
+
+
+def summary_row(spec: ModelSpec, chip: Chip, results: Sequence[Result]) -> tuple[str, ...] | None:
+    """model, chip, mcugen best, fastest peer, ratio, estimated cycles (mcugen / peer)."""
+    found = ratios(results)["count"]
+    if found is None:
+        return None
+    by_tool = {r.tool: r for r in results}
+    mine, other = by_tool["mcugen " + found["mcugen"]], by_tool[found["other"]]
+    estimate = "-" if mine.cycles_estimate is None or other.cycles_estimate is None else \
+        f"{mine.cycles_estimate:,.0f} / {other.cycles_estimate:,.0f}"
+    return (spec.key, f"{chip.target} ({chip.counter})", f"{found['mcugen_value']:,.0f} ({found['mcugen']})",
+            f"{found['other_value']:,.0f} ({found['other']}, {100 * found['other_fidelity']:.1f}%)",
+            f"{found['ratio']:.2f}", estimate)
+
+
+def summary(specs: Sequence[ModelSpec], results: Sequence[Result]) -> str:
+    """One table of every (model, chip), then per chip whether GOALS is met on each model."""
+    head = ("model", "chip", "mcugen best", "fastest peer", "ratio", "est. cycles mcugen / peer")
+    rows, per_chip = [], {}
+    for spec in specs:
+        for key in spec.chips:
+            row = summary_row(spec, CHIPS[key], _of(results, spec, key))
+            if row is None:
+                rows.append((spec.key, key, "-", "-", "no ratio (mcugen or every peer failed)", "-"))
+                continue
+            rows.append(row)
+            per_chip.setdefault(key, []).append((spec.key, float(row[4])))
+    lines = ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    for key, found in per_chip.items():
+        goal = GOALS.get(key)
+        if goal is None:
+            continue
+        met = [model for model, ratio in found if ratio <= goal]
+        worst_model, worst = max(found, key=lambda pair: pair[1])
+        lines.append(f"goal {key}: <= {goal:.2f}x the fastest peer's {CHIPS[key].counter}: met on {len(met)} of "
+                     f"{len(found)} models ({', '.join(met) or 'none'}); worst {worst:.2f}x on {worst_model}")
+    return "\n".join(lines)
+
+
 def report(specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> str:
     parts = [f"{key}: {value}" for key, value in env.items()]
     for spec in specs:
         for key in spec.chips:
             mine = _of(results, spec, key)
             parts += ["", table(spec, CHIPS[key], mine), ratio_lines(ratios(mine), CHIPS[key])]
-    return "\n".join(parts)
+    return "\n".join(parts) + "\n" + summary(specs, results)
 
 
 def write_json(path: Path, specs: Sequence[ModelSpec], results: Sequence[Result], env: dict[str, str]) -> None:
@@ -415,6 +481,18 @@ def write_json(path: Path, specs: Sequence[ModelSpec], results: Sequence[Result]
 # ---- command line --------------------------------------------------------------------------
 
 
+def pick_chips(specs: Sequence[ModelSpec], keys: str | None) -> list[ModelSpec]:
+    """The models restricted to the chips asked for (those left with no chip are dropped)."""
+    if not keys:
+        return list(specs)
+    wanted = [key.strip() for key in keys.split(",") if key.strip()]
+    unknown = [key for key in wanted if key not in CHIPS]
+    if unknown:
+        raise ValueError(f"unknown chip(s) {', '.join(unknown)}; choose from {', '.join(CHIPS)}")
+    narrowed = [replace(spec, chips=tuple(chip for chip in spec.chips if chip in wanted)) for spec in specs]
+    return [spec for spec in narrowed if spec.chips]
+
+
 def pick_models(keys: str | None) -> list[ModelSpec]:
     if not keys:
         return list(MODELS)
@@ -429,11 +507,12 @@ def pick_models(keys: str | None) -> list[ModelSpec]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", help=f"comma-separated subset of: {', '.join(s.key for s in MODELS)}")
+    parser.add_argument("--chips", help=f"comma-separated subset of: {', '.join(CHIPS)}")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to PATH")
     parser.add_argument("--jobs", type=int, default=1, help="(model, chip, tool) runs at once (default 1)")
     args = parser.parse_args(argv)
     try:
-        specs = pick_models(args.models)
+        specs = pick_chips(pick_models(args.models), args.chips)
     except ValueError as exc:
         parser.error(str(exc))  # exits 2
     env = environment(specs)

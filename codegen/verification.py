@@ -63,6 +63,10 @@ def _run_simulated(model: ConvertedModel, X: np.ndarray, target: str):
         "flash_bytes": int(run.flash_bytes),
         "ram_bytes": int(run.ram_bytes),
     }
+    if run.cycle_estimates is not None and len(run.cycle_estimates):  # Cortex-M0/M4: codegen/harness/cycle_model.py
+        est = run.cycle_estimates
+        cost["cycles_per_inference_estimate"] = {"min": int(est.min()), "mean": float(np.mean(est)),
+                                                 "max": int(est.max())}
     return run.predictions, run.scores, cost
 
 
@@ -206,6 +210,10 @@ def format_result(result: dict) -> str:
         if stats:
             rows.append((f"{counter} per inference",
                          f"min {stats['min']:,}  mean {stats['mean']:,.1f}  max {stats['max']:,}"))
+    estimate = result.get("cycles_per_inference_estimate")
+    if estimate:
+        rows.append(("est. cycles (0 wait states)",
+                     f"min {estimate['min']:,}  mean {estimate['mean']:,.1f}  max {estimate['max']:,}"))
     if "flash_bytes" in result:
         rows.append(("model flash / RAM", f"{result['flash_bytes']:,} B / {result['ram_bytes']:,} B"))
     ops = ", ".join(f"{op} {count:,.1f}" for op, count in result["ops"].items())

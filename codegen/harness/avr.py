@@ -75,10 +75,18 @@ def uart_text(console: str) -> str:
     return "".join(chunks).replace("\n", "").replace(".", "\n")
 
 
-def simulate(elf: Path, mcu: str, timeout: float = SIMAVR_TIMEOUT_S) -> str:
-    """Runs the firmware to its final sleep; returns what it printed on the UART."""
+def simulate(elf: Path, mcu: str, timeout: float | None = None) -> str:
+    """Runs the firmware to its final sleep; returns what it printed on the UART. A run longer
+    than `timeout` (default SIMAVR_TIMEOUT_S) is stopped with a RuntimeError."""
     command = [toolchains.require("simavr"), "-m", mcu, "-f", str(F_CPU), str(elf)]
-    result = toolchains.run(command, timeout=timeout, cwd=elf.parent)
+    limit = SIMAVR_TIMEOUT_S if timeout is None else timeout
+    try:
+        result = toolchains.run(command, timeout=limit, cwd=elf.parent)
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"simavr did not finish the {mcu} firmware within {limit:.0f} s: too many rows for the time, or the "
+            "firmware hangs (e.g. flash data above 64 KiB read with near pgm_read_* instead of far reads)"
+        ) from exc
     console = result.stdout + result.stderr
     if result.returncode != 0:
         raise RuntimeError(f"simavr exited with {result.returncode}:\n{console[-2000:]}")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import UserError
-from codegen.harness import toolchains
+from codegen.harness import cycle_model, toolchains
 
 QEMU_TIMEOUT_S = 600.0
 UNICORN_TIMEOUT_S = 1800.0
@@ -50,6 +50,11 @@ class Board:
 
 
 BOARDS = {
+    # qemu has no Cortex-M0 board: ARMv6-M code runs unchanged on the AN385's Cortex-M3 (the
+    # ARMv7-M instruction set contains it); unicorn counts with its Cortex-M0 CPU model. Neither
+    # rejects Thumb-2 instructions, so the cycle model (cycle_model.py) does: an executed
+    # instruction outside ARMv6-M fails the run.
+    "cortex-m0": Board("mps2-an385", "cortex-m0"),
     "cortex-m3": Board("mps2-an385", "cortex-m3"),
     "cortex-m4": Board("mps2-an386", "cortex-m4"),
     "cortex-m7": Board("mps2-an500", "cortex-m7"),
@@ -156,12 +161,26 @@ class _Counter:
     regions: list[int] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
     exit_status: int | None = None
+    cycles: cycle_model.CycleCounter | None = None  # estimated cycles, where a core model exists
+    cycles_opened_at: int = 0
+    cycle_regions: list[int] = field(default_factory=list)
+    error: Exception | None = None  # raised in the hook: re-raised after emu_stop
 
     def on_code(self, uc: Any, address: int, size: int, user_data: Any) -> None:
+        if self.cycles is not None:
+            try:
+                self.cycles.step(address)
+            except cycle_model.NotArmv6M as exc:
+                self.error = exc
+                uc.emu_stop()
+                return
         if address == self.start:
             self.opened_at = self.executed
+            self.cycles_opened_at = self.cycles.cycles if self.cycles is not None else 0
         elif address == self.stop and self.opened_at >= 0:
             self.regions.append(self.executed - self.opened_at)
+            if self.cycles is not None:
+                self.cycle_regions.append(self.cycles.cycles - self.cycles_opened_at)
             self.opened_at = -1
         self.executed += 1
 
@@ -212,8 +231,18 @@ def _unicorn(board: Board) -> Any:
     return uc
 
 
-def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT_S) -> tuple[str, list[int]]:
-    """Runs the firmware in unicorn; returns its output and the instructions of each timed region."""
+@dataclass(frozen=True)
+class Counted:
+    """What one unicorn run printed, and per timed region its executed instructions and (on
+    the cores cycle_model knows) its estimated cycles."""
+
+    text: str
+    instructions: list[int]
+    cycles: list[int] | None
+
+
+def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT_S) -> Counted:
+    """Runs the firmware in unicorn and counts each timed region."""
     import unicorn
     from unicorn.arm_const import UC_ARM_REG_SP
 
@@ -222,6 +251,8 @@ def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT
         uc.mem_write(address, blob)
     stack, reset = struct.unpack("<II", bytes(uc.mem_read(FLASH_BASE, 8)))
     counter = _Counter(symbol_address(elf, "harness_mark_start"), symbol_address(elf, "harness_mark_stop"))
+    if board.cpu in cycle_model.CORES:
+        counter.cycles = cycle_model.CycleCounter(board.cpu, lambda address, size: bytes(uc.mem_read(address, size)))
     uc.hook_add(unicorn.UC_HOOK_CODE, counter.on_code)
     uc.hook_add(unicorn.UC_HOOK_INTR, counter.on_interrupt)
     uc.reg_write(UC_ARM_REG_SP, stack)
@@ -229,6 +260,9 @@ def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT
         uc.emu_start(reset | 1, 0xFFFF_FFFF, timeout=int(timeout * 1e6), count=MAX_INSTRUCTIONS)
     except unicorn.UcError as exc:
         raise RuntimeError(f"unicorn stopped after {counter.executed} instructions: {exc}") from exc
+    if counter.error is not None:
+        raise RuntimeError(f"the {board.cpu} firmware is not valid for its core: {counter.error}")
     if counter.exit_status != 0:
         raise RuntimeError(f"firmware did not exit cleanly under unicorn (status {counter.exit_status})")
-    return "".join(counter.output), counter.regions
+    cycles = counter.cycle_regions if counter.cycles is not None else None
+    return Counted("".join(counter.output), counter.regions, cycles)

@@ -22,7 +22,7 @@ from codegen.harness import avr, cortexm, sizes, toolchains
 from codegen.harness.glue import write_glue
 from codegen.input_types import INPUT_TYPES
 
-SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m3", "cortex-m4", "cortex-m7")
+SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7")
 
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
 ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
@@ -42,6 +42,8 @@ class TargetRun:
     ram_bytes: int  # static RAM (.data+.bss) of the model alone, same subtraction
     chip_flash: int
     chip_ram: int
+    # Cortex-M0/M4 only: estimated cycles per call at zero wait states (cycle_model.py), else None
+    cycle_estimates: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class _Batch:
     predictions: list[int]
     scores: list[list[int]]
     counts: list[int]
+    cycle_estimates: list[int] | None = None
 
 
 def run_on_target(
@@ -110,6 +113,9 @@ def run_on_target(
         ram_bytes=model_size.ram,
         chip_flash=flash,
         chip_ram=ram,
+        cycle_estimates=None
+        if any(b.cycle_estimates is None for b in batches)
+        else np.array([c for b in batches for c in b.cycle_estimates], dtype=np.int64),
     )
 
 
@@ -217,7 +223,7 @@ def _run_batch(job: _Job, rows: np.ndarray, directory: Path) -> _Batch:
     scored = _execute(job, rows, directory / "scores", scores=True)
     if scored.predictions != timed.predictions:
         raise RuntimeError(f"the {job.target} firmware predicted differently once built with the scores")
-    return _Batch(timed.predictions, scored.scores, timed.counts)
+    return _Batch(timed.predictions, scored.scores, timed.counts, timed.cycle_estimates)
 
 
 def _execute(job: _Job, rows: np.ndarray, directory: Path, *, scores: bool) -> _Batch:
@@ -230,12 +236,14 @@ def _execute(job: _Job, rows: np.ndarray, directory: Path, *, scores: bool) -> _
     _, batch = _parse(text, len(rows), job, scores)
     if scores:  # counted in the build without scores
         return batch
-    counted_text, regions = cortexm.count_instructions(elf, board)
-    if counted_text != text:
+    counted = cortexm.count_instructions(elf, board)
+    if counted.text != text:
         raise RuntimeError(f"qemu and unicorn printed different results for {job.target}")
+    regions = counted.instructions
     if len(regions) != len(rows) + 1:
         raise RuntimeError(f"expected {len(rows) + 1} timed regions under unicorn, saw {len(regions)}")
-    return _Batch(batch.predictions, batch.scores, [r - regions[0] for r in regions[1:]])
+    cycles = None if counted.cycles is None else [c - counted.cycles[0] for c in counted.cycles[1:]]
+    return _Batch(batch.predictions, batch.scores, [r - regions[0] for r in regions[1:]], cycles)
 
 
 def _parse(text: str, n_rows: int, job: _Job, wants_scores: bool) -> tuple[int, _Batch]:

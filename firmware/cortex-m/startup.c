@@ -6,9 +6,15 @@
 #include <stdint.h>
 #include "semihost.h"
 
+#ifdef __cplusplus
+extern "C" { /* the linker script's symbols and its ENTRY, also in a C++ build of the firmware */
+#endif
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;
-int main(void);
 void harness_reset(void);
+#ifdef __cplusplus
+}
+#endif
+int main(void);
 
 __attribute__((noreturn)) static void harness_fault(void) { harness_exit(1); }
 

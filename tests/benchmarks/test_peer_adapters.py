@@ -7,6 +7,8 @@ import importlib.util
 import os
 import re
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 
+from codegen.harness import toolchains
 from codegen.harness.host import build_host, run_host
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -82,7 +85,10 @@ def _result(tool: str, chip: str, count: float, flash: int, *, mcugen: bool = Fa
 def test_mlp_runs_on_atmega2560_and_cortex_m4_hard_float():
     specs = {spec.key: spec for spec in peers.MODELS}
     assert specs["mlp-digits"].chips == ("atmega2560", "cortex-m4")
-    assert all(spec.chips == ("atmega2560",) for spec in specs.values() if spec.kind == "trees")
+    trees = [spec for spec in specs.values() if spec.kind == "trees"]
+    assert {"rf50-synth", "gb100-cancer"} <= {spec.key for spec in trees}
+    assert all(spec.chips == ("atmega2560", "cortex-m0", "cortex-m4") for spec in trees)
+    assert peers.CHIPS["cortex-m0"].cflags == () and "soft" in peers.CHIPS["cortex-m0"].float_abi
     m4 = peers.CHIPS["cortex-m4"]
     assert m4.counter == "instructions" and m4.cflags == ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
     assert peers.CHIPS["atmega2560"].counter == "cycles" and peers.CHIPS["atmega2560"].cflags == ()
@@ -118,7 +124,7 @@ def test_cortex_m4_table_counts_instructions_and_names_the_float_abi():
     ]
     text = peers.table(spec, chip, results)
     assert "mlp-digits on cortex-m4" in text and "float ABI: hard (-mfloat-abi=hard -mfpu=fpv4-sp-d16)" in text
-    assert "instructions mean (min-max)" in text and "cycles" not in text
+    assert "instructions mean (min-max)" in text and "cycles mean" not in text
     lines = peers.ratio_lines(peers.ratios(results), chip)
     assert lines.startswith(
         "mcugen best on cortex-m4: 0.10x the instructions of the fastest other tool "
@@ -137,3 +143,42 @@ def test_size_errors_lose_the_advice_for_mcugen_users():
         "make the model smaller (trees: --layout table, fewer or shallower trees; MLPs: narrower layers)"
     )
     assert peers.without_mcugen_advice(message).endswith("has 8,192")
+
+
+def test_chips_filter_narrows_and_rejects_unknown_chips():
+    specs = peers.pick_chips(peers.pick_models("dt-digits,mlp-digits"), "cortex-m0")
+    assert [(spec.key, spec.chips) for spec in specs] == [("dt-digits", ("cortex-m0",))]
+    with pytest.raises(ValueError, match="unknown chip"):
+        peers.pick_chips(peers.MODELS, "pic16")
+
+
+def test_summary_table_and_goal_lines():
+    spec = next(spec for spec in peers.MODELS if spec.key == "dt-digits")
+    results = [replace(_result("mcugen ifelse", "cortex-m0", 100, 10, mcugen=True), model="dt-digits",
+                       cycles_estimate=150.0),
+               replace(_result("micromlgen", "cortex-m0", 300, 10), model="dt-digits", cycles_estimate=500.0),
+               replace(_result("mcugen ifelse", "atmega2560", 100, 10, mcugen=True), model="dt-digits"),
+               replace(_result("micromlgen", "atmega2560", 200, 10), model="dt-digits")]
+    text = peers.summary([replace(spec, chips=("atmega2560", "cortex-m0"))], results)
+    assert ("| dt-digits | cortex-m0 (instructions) | 100 (ifelse) | 300 (micromlgen, 100.0%) | 0.33 | 150 / 500 |"
+            in text)
+    assert "| dt-digits | atmega2560 (cycles) | 100 (ifelse) | 200 (micromlgen, 100.0%) | 0.50 | - |" in text
+    assert "goal cortex-m0: <= 0.50x the fastest peer's instructions: met on 1 of 1 models (dt-digits)" in text
+    assert "goal atmega2560: <= 0.25x the fastest peer's cycles: met on 0 of 1 models (none); worst 0.50x" in text
+
+
+def test_micromlgen_cpp_firmware_runs_on_cortex_m0(small_forest):
+    """micromlgen's C++ makes the whole firmware C++: the markers and the startup's linker
+    symbols keep C linkage, so the counter finds harness_mark_start."""
+    missing = toolchains.missing(toolchains.tools_for("cortex-m0"))
+    if missing or importlib.util.find_spec("micromlgen") is None or importlib.util.find_spec("unicorn") is None:
+        reason = f"needs {', '.join(missing) or 'micromlgen and unicorn'}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have it: {reason}")
+        pytest.skip(reason)
+    model, X_train, X_test = small_forest
+    tool = next(t for t in peer_tools.TOOLS if t.package == "micromlgen")
+    run = peers.measure(peers.Fitted(peers.MODELS[0], model, X_train, X_test[:8], model.predict(X_test[:8])),
+                        peers.CHIPS["cortex-m0"], tool, Path(tempfile.mkdtemp(prefix="peers-test-")))
+    assert run.ok, run.error
+    assert run.fidelity == 1.0 and run.count_min > 0 and run.cycles_estimate > run.count_mean

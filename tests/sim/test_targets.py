@@ -30,6 +30,7 @@ QINT_ROWS = np.array([[1, 2, 100], [-300, 7, 101], [32767, -32768, 0], [-32768, 
 TINY_COUNTS = {
     "atmega328p": [83, 58, 79, 68, 58, 58, 64],
     "atmega2560": [85, 60, 81, 70, 60, 60, 66],
+    "cortex-m0": [103, 57, 99, 95, 57, 57, 91],  # soft float ARMv6-M: tiny.h's memcpy is a call
     "cortex-m3": [21, 15, 19, 18, 15, 15, 16],
     "cortex-m4": [21, 15, 19, 18, 15, 15, 16],
     "cortex-m7": [21, 15, 19, 18, 15, 15, 16],
@@ -37,6 +38,7 @@ TINY_COUNTS = {
 QINT_COUNTS = {
     "atmega328p": [85, 78, 85, 81],
     "atmega2560": [91, 84, 91, 87],
+    "cortex-m0": [18, 14, 18, 14],
     "cortex-m3": [11, 10, 11, 10],
     "cortex-m4": [11, 10, 11, 10],
     "cortex-m7": [11, 10, 11, 10],
@@ -185,3 +187,57 @@ def test_hard_float_without_fpu_enable_faults_in_qemu(fmac_header: Path, require
     require_target("cortex-m4")
     with pytest.raises(RuntimeError, match="qemu exited with 1"):
         run_on_target("cortex-m4", fmac_header, "fmac", FLOAT_ROWS, "float32", extra_cflags=(*HARD_FLOAT, "-U__ARM_FP"))
+
+
+# Estimated cycles (codegen/harness/cycle_model.py) of the tiny model: exact for a given compiler.
+TINY_CYCLE_ESTIMATES = {"cortex-m0": [185, 108, 183, 176, 108, 108, 174], "cortex-m4": [26, 20, 25, 24, 20, 20, 23]}
+
+
+@pytest.mark.parametrize("target", SIM_TARGETS)
+def test_cycle_estimates_on_cortex_m0_and_m4_only(target: str, tiny_runs: dict, require_target: Require) -> None:
+    run, again = _tiny(target, tiny_runs, require_target)
+    if target not in TINY_CYCLE_ESTIMATES:
+        assert run.cycle_estimates is None
+        return
+    assert run.cycle_estimates.tolist() == again.cycle_estimates.tolist() == TINY_CYCLE_ESTIMATES[target]
+    assert (run.cycle_estimates > run.counts).all()  # loads and taken branches cost more than one
+
+
+# ---- the ATmega2560 beyond 64 KiB of flash -----------------------------------------------------
+
+
+def _far_table_header(path: Path) -> Path:
+    """Three 30,000-byte PROGMEM tables (90,000 bytes: the firmware passes 64 KiB, and the
+    harness's own row table lands behind them), read with far reads."""
+    values = [",".join(str((i * 7 + k) & 0xFF) for i in range(30000)) for k in range(3)]
+    tables = "".join(f"static const uint8_t far_table{k}[30000] PROGMEM = {{{v}}};\n" for k, v in enumerate(values))
+    reads = " + ".join(
+        f"(int32_t)pgm_read_byte_far(pgm_get_far_address(far_table{k}) + i) * {1 << (8 * k)}" for k in range(3)
+    )
+    path.write_text(
+        "#include <stdint.h>\n#include <avr/pgmspace.h>\n#define FAR_N_FEATURES 1\n#define FAR_N_OUTPUTS 1\n"
+        f"typedef uint16_t far_input_t;\n{tables}"
+        f"static int32_t far_predict(const far_input_t x[1]) {{ uint16_t i = x[0] % 30000u; return {reads}; }}\n"
+        "static void far_scores(const far_input_t x[1], int32_t s[1]) { s[0] = far_predict(x); }\n"
+    )
+    return path
+
+
+def test_firmware_above_64k_runs_on_atmega2560(tmp_path: Path, require_target: Require) -> None:
+    require_target("atmega2560")
+    rows = np.array([[0], [1], [29999], [12345], [40000]], dtype=np.uint16)
+    run = run_on_target("atmega2560", _far_table_header(tmp_path / "far.h"), "far", rows, "uint16", with_scores=True)
+    index = rows[:, 0].astype(np.int64) % 30000
+    expected = sum(((index * 7 + k) & 0xFF) << (8 * k) for k in range(3))
+    np.testing.assert_array_equal(run.predictions, expected)
+    np.testing.assert_array_equal(run.scores[:, 0], expected)
+    assert run.flash_bytes > 90_000 and (run.counts > 0).all()
+
+
+def test_simavr_runs_are_bounded_in_time(monkeypatch: pytest.MonkeyPatch, require_target: Require) -> None:
+    require_target("atmega328p")
+    from codegen.harness import avr
+
+    monkeypatch.setattr(avr, "SIMAVR_TIMEOUT_S", 0.001)
+    with pytest.raises(RuntimeError, match=r"simavr did not finish the atmega328p firmware within 0 s"):
+        run_on_target("atmega328p", DATA / "qint.h", "qint", QINT_ROWS, "int16")
