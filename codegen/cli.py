@@ -80,9 +80,11 @@ def inspect(target, as_json, **options):
                          "avr = atmega328p).")
 @click.option("--samples", type=click.IntRange(min=1), default=50, show_default=True,
               help="Rows run in a simulator (the first N); the host runs all.")
+@click.option("--proba", is_flag=True,
+              help="Also check <name>_proba against the model's predict_proba on every row (host).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @user_errors
-def verify_command(data, labels, target, samples, as_json, **options):
+def verify_command(data, labels, target, samples, proba, as_json, **options):
     """Compile MODEL's C, run every row, compare with scikit-learn and the interpreter.
 
     Exits 1 when any row differs (for quantised MLPs: when the C differs from the
@@ -96,6 +98,10 @@ def verify_command(data, labels, target, samples, as_json, **options):
                                    check_passes=True, estimator=estimator)
     started = _announce_build(converted, chip, min(samples, len(X)))
     result = verify(converted, X, y, target=chip, samples=samples)
+    if proba:
+        from codegen.harness.proba_host import check_proba
+
+        result.update(check_proba(converted, X))
     if started is not None:
         click.echo(f"built and ran in {time.monotonic() - started:,.1f} s", err=True)
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_result(result))

@@ -185,6 +185,7 @@ def passed(result: dict, kind: str) -> bool:
     """Exact models must agree everywhere; every model's C must equal its interpreter."""
     exact = result["interpreter_agreement"] == 1.0 and result.get("scores_match_interpreter", True)
     exact = exact and result.get("ops_match_interpreter", True)
+    exact = exact and result.get("proba_passed", True)
     if kind == "trees":
         exact = exact and result["agreement"] == 1.0
     return bool(exact)
@@ -216,6 +217,9 @@ def format_result(result: dict) -> str:
                      f"min {estimate['min']:,}  mean {estimate['mean']:,.1f}  max {estimate['max']:,}"))
     if "flash_bytes" in result:
         rows.append(("model flash / RAM", f"{result['flash_bytes']:,} B / {result['ram_bytes']:,} B"))
+    if "proba_max_error" in result:
+        rows.append(("|C proba - predict_proba|", f"max {result['proba_max_error']:.3g} "
+                                                  f"(proven bound {result['proba_bound']:.3g})"))
     ops = ", ".join(f"{op} {count:,.1f}" for op, count in result["ops"].items())
     rows.append(("operations per inference", ops))
     rows.append(("energy per inference",

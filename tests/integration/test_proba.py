@@ -176,3 +176,25 @@ def test_proba_for_any_fraction_bits(leaf_scale):
         exact = 1.0 / (1.0 + np.exp(-interpret_trees(float_ir, X).scores[:, 0]))
     assert np.max(np.abs(np.ldexp(got[:, 1].astype(float), -16) - exact)) <= proba_bound(ir, link, 0.0)
     print(f"leaf scale {leaf_scale}: {ir.leaf_format.frac_bits} fraction bits")
+
+
+def test_verify_proba_checks_every_row_and_refuses_models_without_probabilities(tmp_path):
+    import json
+
+    import joblib
+
+    from tests.support.cli_user import assert_one_error, run
+
+    require_tool("gcc", "sudo apt-get install gcc")
+    X, y, X_test, _ = dataset("wine")
+    np.savetxt(tmp_path / "X.csv", X_test, delimiter=",")
+    joblib.dump(HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y), tmp_path / "hgb.joblib")
+    joblib.dump(DecisionTreeClassifier(random_state=0).fit(X, y), tmp_path / "dt.joblib")
+    result = run("verify", "hgb.joblib", "--data", "X.csv", "--proba", "--json", "--trust", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["proba_passed"] and 0 < report["proba_max_error"] <= report["proba_bound"] < 1e-3
+    text = run("verify", "hgb.joblib", "--data", "X.csv", "--proba", "--trust", cwd=tmp_path)
+    assert "|C proba - predict_proba|" in text.stdout
+    assert_one_error(run("verify", "dt.joblib", "--data", "X.csv", "--proba", "--trust", cwd=tmp_path),
+                     "probabilities")
