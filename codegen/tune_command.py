@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from codegen.cli_common import user_errors, warn
+from codegen.cli_common import load_estimator, read_label_file, read_rows, user_errors
+from codegen.harness.targets import SIM_TARGETS
 from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES
 
 JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, which use their workers)."
@@ -19,9 +20,11 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.option("--labels", required=True, type=click.Path(dir_okay=False), help="CSV of their labels.")
 @click.option("--val-data", type=click.Path(dir_okay=False), help="Validation rows (then all of --data is test rows).")
 @click.option("--val-labels", type=click.Path(dir_okay=False), help="Labels of --val-data.")
-@click.option("--target", required=True, help="Simulated chip to fit: atmega328p, atmega2560, cortex-m3, ...")
+@click.option("--target", required=True, type=click.Choice(SIM_TARGETS), help="Simulated chip to fit the model to.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the results.")
 @click.option("--name", default="model", show_default=True, help="C identifier of the generated model.")
+@click.option("--trust", is_flag=True, help="Do not warn that a .pkl/.joblib MODEL runs code when loaded (a file "
+                                            "you made; MCUGEN_TRUST_PICKLES=1 does the same).")
 @click.option("--max-flash", type=click.IntRange(min=1), help="Budget: model flash in bytes.")
 @click.option("--max-ram", type=click.IntRange(min=0), help="Budget: model RAM in bytes.")
 @click.option("--max-cycles", type=click.FloatRange(min=0), help="Budget: mean cycles (AVR) / instructions (Cortex-M).")
@@ -41,17 +44,15 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Measurement cache.  [default: ~/.cache/mcugen/tune]")
 @user_errors
-def tune_command(model, data, labels, val_data, val_labels, target, output, name, budget, time_limit, samples, jobs,
-                 backend, scheduler, address, cache_dir, **limits):
+def tune_command(model, data, labels, val_data, val_labels, target, output, name, trust, budget, time_limit, samples,
+                 jobs, backend, scheduler, address, cache_dir, **limits):
     """Fit MODEL to a chip: prune and quantise it many ways, measure the promising candidates
     in the simulator, and write the most accurate one within the budgets to OUTPUT.
 
     Writes <name>.h, <name>.skops (the pruned model, for verify/project/flash), <name>.json,
     candidates.csv, pareto.png and pareto.svg. Exits 1, writing no header, when no candidate
     meets the budgets."""
-    from codegen.data_io import read_csv, read_labels
     from codegen.errors import UserError
-    from codegen.frontends.load import load_model
     from codegen.optimize import Budgets, tune
     from codegen.optimize.output import write_results
     from codegen.settings import check_identifier
@@ -59,10 +60,14 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     check_identifier(name)
     if (val_data is None) != (val_labels is None):
         raise UserError("give --val-data and --val-labels together")
-    estimator = load_model(model, warn=warn)
-    X, y = read_csv(data), read_labels(labels)
-    X_val = read_csv(val_data, "validation data") if val_data else None
-    y_val = read_labels(val_labels) if val_labels else None
+    from codegen.verification import labels_as_classes
+
+    estimator = load_estimator({"model": model, "trust": trust})
+    X = read_rows(data, estimator)
+    X_val = read_rows(val_data, estimator, "validation data") if val_data else None
+    y, y_val = read_label_file(labels, len(X)), read_label_file(val_labels, 0 if X_val is None else len(X_val))
+    if hasattr(estimator, "classes_"):  # labels are read as text: compare them in the classes' type
+        y, y_val = (None if v is None else labels_as_classes(v, estimator.classes_) for v in (y, y_val))
     try:
         result = tune(estimator, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=Budgets(**limits),
                       budget=budget, time_limit=time_limit, samples=samples,
