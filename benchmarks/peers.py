@@ -124,6 +124,13 @@ def _synthetic() -> tuple[np.ndarray, np.ndarray]:
     return X.astype(np.float32), y
 
 
+def _xgboost_classifier(**params):
+    """XGBoost is an optional extra (`mcugen[xgboost]`): imported when its model is fitted."""
+    from xgboost import XGBClassifier
+
+    return XGBClassifier(**params)
+
+
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("rf10-digits", "RandomForestClassifier(n_estimators=10, max_depth=8) on digits", "trees",
               _digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=SEED)),
@@ -136,6 +143,10 @@ MODELS: tuple[ModelSpec, ...] = (
               _synthetic, lambda: RandomForestClassifier(n_estimators=50, max_depth=10, random_state=SEED)),
     ModelSpec("gb100-cancer", "GradientBoostingClassifier(n_estimators=100, max_depth=3) on breast_cancer", "trees",
               _breast_cancer, lambda: GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=SEED)),
+    # base_score given: m2cgen 0.10 cannot read XGBoost >= 2's default (None) from get_params()
+    ModelSpec("xgb50-cancer", "XGBClassifier(n_estimators=50, max_depth=4, base_score=0.5) on breast_cancer",
+              "trees", _breast_cancer,
+              lambda: _xgboost_classifier(n_estimators=50, max_depth=4, base_score=0.5, random_state=SEED)),
     ModelSpec("mlp-digits", "MLPClassifier(hidden_layer_sizes=(32,)) on digits (64-32-10)", "mlp",
               _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED),
               chips=("atmega2560", "cortex-m4")),
