@@ -50,11 +50,11 @@ def read_labels(path: str | Path, n_rows: int | None = None, warn=None) -> np.nd
         raise UserError(f"labels file {path} has {widest} columns; give one label per line")
     cells = [row[0] for _, row in lines]
     if n_rows is not None and len(cells) == n_rows + 1:
-        if _is_number(cells[0]) and cells[0] != "0" and warn is not None:  # "0": pandas' unnamed Series
+        if is_number(cells[0]) and cells[0] != "0" and warn is not None:  # "0": pandas' unnamed Series
             warn(f"labels file {path}: took its first line {cells[0]!r} as a header (it has one line more "
                  "than the data)")
         cells = cells[1:]
-    elif len(cells) > 1 and not _is_number(cells[0]) and all(_is_number(c) for c in cells[1:]):
+    elif len(cells) > 1 and not is_number(cells[0]) and all(is_number(c) for c in cells[1:]):
         cells = cells[1:]
     if not cells:
         raise UserError(f"labels file {path} has no labels; give one label per line")
@@ -93,7 +93,7 @@ def _read_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:
 
 
 def _is_header(first: list[str], lines, n_features, feature_names, path: Path, what: str, warn) -> bool:
-    if not all(_is_number(cell) for cell in first):
+    if not all(is_number(cell) for cell in first):
         return True
     if feature_names is not None and first == [str(name) for name in feature_names]:
         return True
@@ -115,7 +115,7 @@ def _number(cell: str, path: Path, what: str, line: int, column: int) -> float:
                         "use numbers (nan and inf are allowed)") from None
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
     try:
         float(cell)
     except ValueError:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.api import ConvertedModel
+from codegen.data_io import is_number
 from codegen.energy import energy_pj, float_energy_pj
 from codegen.errors import UserError
 from codegen.harness.targets import SIM_TARGETS
@@ -141,7 +142,7 @@ def labels_as_classes(labels, classes) -> np.ndarray:
     try:
         return labels.astype(np.float64)
     except ValueError:
-        bad = next(str(v) for v in labels if not _is_number(str(v)))
+        bad = next(str(v) for v in labels if not is_number(str(v)))
         raise UserError(f"label {bad!r} is not a number but the model's classes are numbers "
                         f"({', '.join(map(str, classes[:5]))}, ...); give the labels it was trained on") from None
 
@@ -157,13 +158,6 @@ def labels_for(model: ConvertedModel, labels) -> np.ndarray | None:
     except ValueError:
         raise UserError("a regressor's --labels must be numbers; check the labels file") from None
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _first_disagreements(X, c, interpreter, reference, judged, differs, limit: int = 5) -> list[dict]:

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from codegen.ir.model import InputSpec, TreeEnsemble
+from codegen.errors import UserError
+from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
 
 
 class EnsembleBuilder:
@@ -95,6 +96,22 @@ class EnsembleBuilder:
             estimator=estimator,
             notes=notes,
         )
+
+
+def boosting_post(library: str, objective: str, n_classes: int, classes, identity_objectives: Sequence[str],
+                  classifier_objectives: Sequence[str]) -> tuple[str, tuple]:
+    """What a boosting library's objective does after the sum: the raw score (identity links),
+    or classes from one margin (binary: n_classes <= 2) or from argmax; anything else has a
+    non-linear link mcugen does not compute."""
+    if objective in identity_objectives:
+        return POST_IDENTITY, ()
+    if objective not in classifier_objectives:
+        supported = ", ".join((*classifier_objectives, *identity_objectives))
+        raise UserError(f"{library} objective {objective!r} is not supported (its output needs a "
+                        f"non-linear link); use one of {supported}")
+    count = max(n_classes, 2)
+    classes = tuple(classes) if classes is not None else tuple(range(count))
+    return (POST_POSITIVE if count == 2 else POST_ARGMAX), classes
 
 
 def _merge_equal_neighbours(cuts: list[float], sides: list[bool]) -> tuple[list[float], list[bool]]:

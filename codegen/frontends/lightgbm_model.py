@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import EnsembleBuilder, below, integer_intervals, segments_of
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
+from codegen.frontends.builder import EnsembleBuilder, below, boosting_post, integer_intervals, segments_of
+from codegen.ir.model import InputSpec, TreeEnsemble
 
 ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float)
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
@@ -55,7 +55,8 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
     header, trees = parse_model_text(text)
     objective = header.get("objective", "regression").split()[0]
     per_iteration = int(header.get("num_tree_per_iteration", "1"))
-    post, classes = _post_and_classes(objective, per_iteration, classes)
+    post, classes = boosting_post("LightGBM", objective, per_iteration, classes,
+                                  IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES)
     builder = EnsembleBuilder(per_iteration)
     for index, tree in enumerate(trees):
         _add_tree(builder, tree, output=index % per_iteration)
@@ -65,17 +66,6 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
     described = " ".join(header.get("objective", objective).split())
     return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}")
 
-
-def _post_and_classes(objective: str, per_iteration: int, classes) -> tuple[str, tuple]:
-    if objective in IDENTITY_OBJECTIVES:
-        return POST_IDENTITY, ()
-    if objective not in CLASSIFIER_OBJECTIVES:
-        supported = ", ".join(CLASSIFIER_OBJECTIVES + IDENTITY_OBJECTIVES)
-        raise UserError(f"LightGBM objective {objective!r} is not supported (its output needs a "
-                        f"non-linear link); use one of {supported}")
-    count = max(per_iteration, 2)
-    classes = tuple(classes) if classes is not None else tuple(range(count))
-    return (POST_POSITIVE if per_iteration == 1 else POST_ARGMAX), classes
 
 
 def _numbers(tree: dict, key: str, dtype) -> np.ndarray:

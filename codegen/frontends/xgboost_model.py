@@ -22,7 +22,8 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
+from codegen.frontends.builder import boosting_post
+from codegen.ir.model import POST_POSITIVE, InputSpec, TreeEnsemble
 
 IDENTITY_OBJECTIVES = ("reg:squarederror", "reg:squaredlogerror", "reg:absoluteerror",
                        "reg:pseudohubererror", "reg:quantileerror")
@@ -62,7 +63,7 @@ def read_xgboost_document(document: dict, *, classes: tuple | None = None,
     _check_booster(booster, params)
     n_classes = int(params.get("num_class", 0))
     n_outputs = n_classes if n_classes > 1 else 1
-    post, classes = _post_and_classes(objective, n_classes, classes)
+    post, classes = boosting_post("XGBoost", objective, n_classes, classes, IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES)
     base = _base_margin(objective, params["base_score"], n_outputs)
     if post == POST_POSITIVE:
         base = base - SIGMOID_HALF_MARGIN
@@ -80,17 +81,6 @@ def _check_booster(booster: dict, params: dict) -> None:
     if int(params.get("num_target", 1)) > 1:
         raise UserError("multi-target XGBoost models are not supported; train one model per target")
 
-
-def _post_and_classes(objective: str, n_classes: int, classes: tuple | None) -> tuple[str, tuple]:
-    if objective in IDENTITY_OBJECTIVES:
-        return POST_IDENTITY, ()
-    if objective not in CLASSIFIER_OBJECTIVES:
-        supported = ", ".join(CLASSIFIER_OBJECTIVES + IDENTITY_OBJECTIVES)
-        raise UserError(f"XGBoost objective {objective!r} is not supported (its output needs a "
-                        f"non-linear link); use one of {supported}")
-    count = max(n_classes, 2)
-    classes = tuple(classes) if classes is not None else tuple(range(count))
-    return (POST_POSITIVE if count == 2 else POST_ARGMAX), classes
 
 
 def _base_margin(objective: str, base_score, n_outputs: int) -> np.ndarray:

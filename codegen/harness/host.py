@@ -51,24 +51,31 @@ def build_host(header_text: str, name: str, *, count_ops: bool = False,
     """The path of a host executable running this model (built once, then cached)."""
     driver = (firmware_dir() / "host" / "driver.c").read_text()
     flags = (*STRICT_CFLAGS, "-O2", *(("-DHARNESS_COUNT_OPS",) if count_ops else ()), *extra_flags)
+    sources = {f"{name}.h": header_text, "harness_model.h": model_glue(name), "driver.c": driver}
+    return compile_cached("model_driver", sources, flags, what=f"{name}.h")
+
+
+def compile_cached(executable_name: str, sources: dict[str, str], flags: tuple[str, ...], what: str) -> Path:
+    """`driver.c` among `sources` (file name -> text) compiled on the host, once: the
+    executable is cached under the digest of everything that went into it."""
     cc = compiler()
-    digest = hashlib.sha256("\0".join((header_text, name, driver, cc, *flags)).encode()).hexdigest()[:24]
-    executable = cache_dir() / digest / "model_driver"
+    parts = (executable_name, *(f"{file}\0{text}" for file, text in sorted(sources.items())), cc, *flags)
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+    executable = cache_dir() / digest / executable_name
     if executable.exists():
         return executable
     with tempfile.TemporaryDirectory() as work:
         work_path = Path(work)
-        (work_path / f"{name}.h").write_text(header_text)
-        (work_path / "harness_model.h").write_text(model_glue(name))
-        (work_path / "driver.c").write_text(driver)
-        out = work_path / "model_driver"
+        for file, text in sources.items():
+            (work_path / file).write_text(text)
+        out = work_path / executable_name
         result = subprocess.run([cc, *flags, "-I", str(work_path), str(work_path / "driver.c"), "-o", str(out)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"host build of {name}.h failed:\n{result.stderr[-4000:]}")
+            raise RuntimeError(f"host build of {what} failed:\n{result.stderr[-4000:]}")
         executable.parent.mkdir(parents=True, exist_ok=True)
         # a private staging name: other processes may be caching the same build right now
-        handle, staged = tempfile.mkstemp(dir=executable.parent, prefix=".model_driver.")
+        handle, staged = tempfile.mkstemp(dir=executable.parent, prefix=f".{executable_name}.")
         os.close(handle)
         shutil.copy2(out, staged)
         os.replace(staged, executable)

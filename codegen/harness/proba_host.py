@@ -3,14 +3,12 @@ little-endian bytes) from stdin and writes each row's Q16 probabilities as int32
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from codegen.harness.host import STRICT_CFLAGS, cache_dir, compiler
+from codegen.harness.host import STRICT_CFLAGS, compile_cached
 from codegen.input_types import INPUT_TYPES
 
 DRIVER = """#include <stdio.h>
@@ -30,27 +28,8 @@ int main(void)
 
 def build_proba_driver(header_text: str, name: str, extra_flags: tuple[str, ...] = ()) -> Path:
     driver = DRIVER.format(name=name, NAME=name.upper())
-    cc = compiler()
-    flags = (*STRICT_CFLAGS, "-O2", *extra_flags)
-    digest = hashlib.sha256("\0".join(("proba", header_text, driver, cc, *flags)).encode()).hexdigest()[:24]
-    executable = cache_dir() / digest / "proba_driver"
-    if executable.exists():
-        return executable
-    with tempfile.TemporaryDirectory() as work:
-        work_path = Path(work)
-        (work_path / f"{name}.h").write_text(header_text)
-        (work_path / "driver.c").write_text(driver)
-        out = work_path / "proba_driver"
-        result = subprocess.run([cc, *flags, "-I", str(work_path), str(work_path / "driver.c"), "-o", str(out)],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"host build of {name}_proba failed:\n{result.stderr[-4000:]}")
-        executable.parent.mkdir(parents=True, exist_ok=True)
-        staged = executable.parent / f".proba_driver.{digest}.tmp"
-        staged.write_bytes(out.read_bytes())
-        staged.chmod(0o755)
-        staged.replace(executable)
-    return executable
+    sources = {f"{name}.h": header_text, "driver.c": driver}
+    return compile_cached("proba_driver", sources, (*STRICT_CFLAGS, "-O2", *extra_flags), what=f"{name}_proba")
 
 
 def run_proba(header_text: str, name: str, rows: np.ndarray, input_dtype: str, n_classes: int,
