@@ -161,7 +161,9 @@ def _boosting(estimator, kind: str) -> TreeEnsemble:
             value[:, k] = tree.value[:, 0]
             tree.value = value
             trees.append(tree)
-    return _assemble(estimator, kind, trees, init.base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
+    ir = _assemble(estimator, kind, trees, init.base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
+    # predict_proba is expit(raw) for log loss, expit(2 raw) for the exponential loss: say which
+    return ir.with_(notes=(f"loss={getattr(estimator, 'loss', '')}",))
 
 
 def _hist_boosting(estimator, kind: str) -> TreeEnsemble:

@@ -10,7 +10,8 @@ rounded. No division and no float anywhere.
 
 Which models: boosting classifiers whose probability is the sigmoid / softmax of their score
 (XGBoost binary:logistic and multi:softprob, LightGBM binary and multiclass, scikit-learn
-HistGradientBoostingClassifier, GradientBoostingClassifier with several classes), and forests
+HistGradientBoostingClassifier, GradientBoostingClassifier with several classes or binary with
+log loss), and forests
 (soft voting: p_k = score_k / n_trees, by a multiply with round(2**30 / n) and a shift). Others
 have no `_proba` (`proba_link` returns None).
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from codegen.ir.model import POST_ARGMAX, POST_POSITIVE, TreeEnsemble
+from codegen.ir.model import POST_ARGMAX, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
 
 PROBA_FRAC_BITS = 16
 TABLE_STEPS_LOG2 = 6  # 2 ** 6 = 64 table steps per octave
@@ -51,8 +52,8 @@ def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
     kind = ir.estimator
     if kind in FORESTS and ir.n_trees > 1:
         return ProbaLink(ir.post == POST_POSITIVE, 0, ir.n_trees)
-    if ir.tie_margin:
-        return None
+    if ir.tie_margin or ir.leaf_format.frac_bits < 0:
+        return None  # scores in units above 1 (huge raw margins): the C's shifts assume F >= 0
     if ir.post == POST_POSITIVE and ir.n_outputs == 1:
         if kind == "XGBoost binary:logistic":
             from codegen.frontends.xgboost_model import SIGMOID_HALF_MARGIN
@@ -61,6 +62,8 @@ def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
         if kind in ("HistGradientBoostingClassifier", "LightGBM binary sigmoid:1"):
             return ProbaLink(True, 0)
         return None
+    if ir.post == POST_NONNEGATIVE and kind == "GradientBoostingClassifier" and "loss=log_loss" in ir.notes:
+        return ProbaLink(True, 0)  # sigmoid(raw); the class rule raw >= 0 differs from > 0 only at 0.5
     if ir.post == POST_ARGMAX and (
             kind in ("XGBoost multi:softprob", "HistGradientBoostingClassifier", "GradientBoostingClassifier")
             or kind.startswith("LightGBM multiclass num_class:")):

@@ -42,7 +42,8 @@ def _sklearn(kind: str, data: str):
 
 CASES = [("xgboost", "breast_cancer"), ("xgboost", "digits"), ("xgboost", "generated_classification"),
          ("lightgbm", "breast_cancer"), ("lightgbm", "digits"), ("lightgbm", "generated_classification"),
-         ("hgb", "breast_cancer"), ("hgb", "wine"), ("gb", "iris"), ("rf", "breast_cancer"), ("rf", "digits"),
+         ("hgb", "breast_cancer"), ("hgb", "wine"), ("gb", "iris"), ("gb", "breast_cancer"),
+         ("rf", "breast_cancer"), ("rf", "digits"),
          ("et", "iris"), ("et", "breast_cancer")]
 
 
@@ -72,6 +73,9 @@ def test_models_without_probabilities_are_refused():
     assert "proba_bound" not in model.report() and "_proba(" not in model.header_text
     with pytest.raises(UserError, match="boosting classifiers and forests only"):
         model.predict_proba(X)
+    X, y, _, _ = dataset("breast_cancer")  # expit(2 raw): not the sigmoid _proba computes
+    exponential = GradientBoostingClassifier(loss="exponential", n_estimators=5, random_state=0).fit(X, y)
+    assert "proba_bound" not in codegen.convert(exponential).report()
 
 
 @settings(max_examples=60)
