@@ -33,13 +33,20 @@ def _xgboost_booster(xgb, document: dict):
     return xgb.Booster(model_file=bytearray(text.encode()))
 
 
+def _xgboost_output(xgb, document: dict, X: np.ndarray) -> np.ndarray:
+    booster = _xgboost_booster(xgb, document)
+    # a model trained on a DataFrame checks the names: the rows are in the model's column order
+    rows = xgb.DMatrix(X, feature_names=booster.feature_names)
+    return booster.predict(rows, iteration_range=_rounds(document))
+
+
 def _rounds(document: dict) -> tuple[int, int]:
     best = document["learner"].get("attributes", {}).get("best_iteration")
     return (0, int(best) + 1) if best is not None else (0, 0)  # as the scikit-learn wrapper
 
 
 def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarray:
-    output = _xgboost_booster(xgb, document).predict(xgb.DMatrix(X), iteration_range=_rounds(document))
+    output = _xgboost_output(xgb, document, X)
     if post == POST_IDENTITY:
         return output
     if output.ndim == 2:
@@ -65,7 +72,7 @@ def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> n
         raise UserError("a regressor has no class probabilities")
     package = _package(library)
     if library == "xgboost":
-        output = _xgboost_booster(package, document).predict(package.DMatrix(X), iteration_range=_rounds(document))
+        output = _xgboost_output(package, document, X)
     else:
         output = package.Booster(model_str=document).predict(X)
     return output if output.ndim == 2 else np.column_stack([1.0 - output, output])

@@ -272,6 +272,11 @@ def test_xgboost_and_lightgbm_models_verify_from_every_file_format(files, work):
         assert result.returncode == 0, (saved, result.stderr)
         report = json.loads(result.stdout)
         assert report["agreement"] == 1.0 and report["interpreter_agreement"] == 1.0, saved
+    named = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])  # a model file that checks column names
+    xgboost.XGBClassifier(n_estimators=4, max_depth=3).fit(named, y).save_model(work / "named.json")
+    result = run("verify", work / "named.json", "--data", files["dir"] / "X_named.csv", "--proba", "--json", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["proba_passed"]
     (work / "old.model").write_bytes(b"binary")
     assert_one_error(run("convert", work / "old.model", "-o", work / "out", cwd=work),
                      ".model model files", "save_model", "mcugen reads")
