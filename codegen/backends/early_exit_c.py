@@ -26,7 +26,8 @@ def exit_context(ir: TreeEnsemble, name: str) -> dict:
                   _bounds(f"{name}_exit_zero", plan.margin - plan.high, False)]
         call = f"if (decided && {name}_exit_sign(s, {{check}}, decided)) {{ return s; }}"
     return {"exit": {
-        "kind": plan.kind, "group": plan.group, "n_checks": len(plan.checkpoints), "tables": tables,
+        "kind": plan.kind, "group": plan.group, "first": int(plan.checkpoints[0]),
+        "n_checks": len(plan.checkpoints), "tables": tables,
         "margin": plan.margin, "call": call,
         "after_tree": {int(done) - 1: c for c, done in enumerate(plan.checkpoints)},
         "gap_ctype": _gap_ctype(plan, ir),
