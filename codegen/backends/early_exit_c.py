@@ -52,8 +52,3 @@ def _bounds(name: str, values: np.ndarray, votes: bool) -> dict:
     return {"name": name, "ctype": ctype, "bits": bits, "size": max(values.size, 1),
             "rows": c_text.table_rows(values)}
 
-
-def describe(plan: ExitPlan | None) -> str:
-    if plan is None:
-        return "no early exit"
-    return f"early exit checked every {plan.group} trees ({len(plan.checkpoints)} checkpoints)"
