@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends import c_text
+from codegen.backends.early_exit_c import exit_context, ifelse_check
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
@@ -27,8 +28,10 @@ TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
     context = _common_context(ir, settings, model_hash, version)
     context.update(proba_context(ir))
+    context.update(exit_context(ir, settings.name))
     if layout == "ifelse":
         context.update(_ifelse_context(ir, settings))
+        _add_exit_checks(context)
         return render("tree_ifelse.h.j2", context)
     context.update(_table_context(ir, settings.name))
     return render("tree_table.h.j2", context)
@@ -145,6 +148,13 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
         "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
         "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else []),
     }
+
+
+def _add_exit_checks(context: dict) -> None:
+    """After each checkpoint's tree, the early-exit test (see codegen/ir/early_exit.py)."""
+    if context["exit"]:
+        for tree, check in context["exit"]["after_tree"].items():
+            context["trees"][tree].append(ifelse_check(context, check))
 
 
 def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str) -> str:

@@ -7,6 +7,9 @@ Operation counts are logical and layout-independent, and the C counts the same p
 per node visited one compare (of the input's width) and one branch, plus the input bytes read;
 per leaf reached one add per score it touches plus the bytes of those values read from flash;
 argmax: one 32-bit compare per output after the first.
+
+`predict` exits early (codegen/ir/early_exit.py): rows decided at a checkpoint count no further
+trees and no final argmax, but the compares of every check made; scores are always full.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount
+from codegen.ir.early_exit import check_argmax, check_sign, exit_plan
 from codegen.ir.floatkey import float32_is_nan, float32_key
 from codegen.ir.interpretation import Interpretation
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
@@ -23,8 +27,10 @@ COMPARE_CLASS = {8: opcount.CMP8, 16: opcount.CMP16, 32: opcount.CMP32}
 ADD_CLASS = {8: opcount.ADD8, 16: opcount.ADD16, 32: opcount.ADD32}
 
 
-def interpret_trees(ir: TreeEnsemble, X: np.ndarray) -> Interpretation:
+def interpret_trees(ir: TreeEnsemble, X: np.ndarray, early_exit: bool = True) -> Interpretation:
     X = _as_input(ir, X)
+    plan = exit_plan(ir) if early_exit else None
+    checks = {int(done): c for c, done in enumerate(plan.checkpoints)} if plan else {}
     keys, nan = _comparable(ir, X)
     n_rows = X.shape[0]
     scores = np.tile(ir.base_score, (n_rows, 1))
@@ -32,7 +38,17 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray) -> Interpretation:
     touched = np.zeros(n_rows, dtype=np.int64)
     rows = np.arange(n_rows)
     votes = np.zeros((n_rows, ir.n_outputs), dtype=np.int64)
+    running = np.ones(n_rows, dtype=bool)  # not yet decided by an early exit
+    early_class = np.zeros(n_rows, dtype=np.int64)
+    exit_compares = np.zeros(n_rows, dtype=np.int64)
     for tree, root in enumerate(ir.roots):
+        if tree in checks:
+            acc = votes if ir.leaf_encoding == "class" else scores
+            check = check_argmax if plan.kind == "argmax" else check_sign
+            decided, chosen, compares = check(plan, checks[tree], acc if plan.kind == "argmax" else acc[:, 0])
+            exit_compares += np.where(running, compares, 0)
+            early_class = np.where(running & decided, chosen, early_class)
+            running &= ~decided
         child = np.full(n_rows, int(root), dtype=np.int64)
         while True:
             at_node = child >= 0
@@ -46,23 +62,26 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray) -> Interpretation:
                 keys[rows[at_node], feature] <= ir.threshold[node],
             )
             child[at_node] = np.where(go_left, ir.left[node], ir.right[node])
-            visits += at_node
+            visits += at_node & running
         leaf = -child - 1
         if ir.leaf_encoding in ("dense", "sparse"):
             scores = scores + ir.leaf_values[leaf]
-            touched += ir.n_outputs if ir.leaf_encoding == "dense" else np.count_nonzero(ir.leaf_values[leaf], axis=1)
+            adds = ir.n_outputs if ir.leaf_encoding == "dense" else np.count_nonzero(ir.leaf_values[leaf], axis=1)
         elif ir.leaf_encoding == "scalar":
             scores[:, ir.tree_output[tree]] += ir.leaf_values[leaf, 0]
-            touched += 1
+            adds = 1
         else:
             votes[rows, ir.leaf_values[leaf, 0]] += 1
-            touched += 0 if ir.returns_leaf_class else 1
+            adds = 0 if ir.returns_leaf_class else 1
+        touched += np.where(running, adds, 0)
     if ir.leaf_encoding == "class":
         scores = scores + votes * ir.class_vote
         predictions = np.argmax(votes, axis=1).astype(np.int64)
     else:
         predictions = _post(ir, scores)
-    return Interpretation(predictions, scores, _op_counts(ir, visits, touched))
+    predictions = np.where(running, predictions, early_class)
+    counts = _op_counts(ir, visits, touched, running, exit_compares)
+    return Interpretation(predictions, scores, counts)
 
 
 def _as_input(ir: TreeEnsemble, X: np.ndarray) -> np.ndarray:
@@ -99,7 +118,8 @@ def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
     return scores[:, 0]
 
 
-def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray) -> dict[str, np.ndarray]:
+def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray, running: np.ndarray,
+               exit_compares: np.ndarray) -> dict[str, np.ndarray]:
     input_bits = INPUT_TYPES[ir.input.dtype].bits
     accumulator_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
     argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, POST_IDENTITY: 0}.get(ir.post, 1)
@@ -107,7 +127,7 @@ def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray) -> dic
         argmax_compares = 0
     counts = {name: np.zeros_like(visits) for name in opcount.OP_CLASSES}
     counts[COMPARE_CLASS[input_bits]] += visits
-    counts[COMPARE_CLASS[accumulator_bits]] += argmax_compares
+    counts[COMPARE_CLASS[accumulator_bits]] += np.where(running, argmax_compares, 0) + exit_compares
     counts[opcount.BRANCH] += visits
     counts[opcount.RAM_BYTES] += visits * (input_bits // 8)
     counts[ADD_CLASS[accumulator_bits]] += touched

@@ -53,10 +53,12 @@ def test_tree_models_agree_on_chips(require_target, estimator_name, data, chip, 
 # Measured with Debian bookworm's avr-gcc 5.4 / simavr and arm-none-eabi-gcc 12.2 / unicorn
 # 2.1.4: the first 10 breast_cancer test rows through an 8-tree forest. A change means the
 # generated code, the compiler or the harness changed: re-measure and say why in the commit.
+# With the early-exit check after tree 7 of 8 (before it: atmega328p 676 / 815.3 / 991,
+# cortex-m3 and m7 158 / 180.2 / 206).
 EXPECTED_COUNTS = {
-    "atmega328p": {"min": 676, "mean": 815.3, "max": 991},
-    "cortex-m3": {"min": 158, "mean": 180.2, "max": 206},
-    "cortex-m7": {"min": 158, "mean": 180.2, "max": 206},
+    "atmega328p": {"min": 542, "mean": 633.5, "max": 848},
+    "cortex-m3": {"min": 158, "mean": 179.0, "max": 230},
+    "cortex-m7": {"min": 158, "mean": 179.0, "max": 230},
 }
 
 
