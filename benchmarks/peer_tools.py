@@ -107,8 +107,9 @@ static void {name}_scores(const {name}_input_t x[{upper}_N_FEATURES], int32_t sc
 
 
 def mcugen_target(chip: str) -> str:
-    """mcugen's `target` option for a simulator chip: "avr" for the ATmegas, else the core."""
-    return "avr" if chip.startswith("atmega") else chip
+    """mcugen's `target` option for a simulator chip: the chip itself, so that the size check
+    uses that chip's flash (an ATmega2560 has 256 KB, the "avr" family's profile 32 KB)."""
+    return chip
 
 
 def mcugen_trees(layout: str) -> Generate:
