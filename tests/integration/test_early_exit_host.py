@@ -63,3 +63,12 @@ def test_early_exit_happens_and_saves_node_visits(kind):
         oracle, full = _run_both_layouts(ir)
     saved = full.op_counts["branch"] - oracle.op_counts["branch"]
     assert (saved >= 0).all() and saved.max() > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_final_decision_uses_the_interpreters_tie_rule(kind):
+    """A tie margin of 2 on every kind: the C's last decision (after every tree) matches the
+    interpreter's, e.g. "nonnegative" is s >= 0 whatever the margin."""
+    for seed in range(4):
+        _run_both_layouts(small_ensemble(np.random.default_rng(seed), *kind, n_trees=5, n_outputs=3, tie_margin=2,
+                                         duplicate=False))

@@ -41,8 +41,9 @@ def small_ensemble(rng: np.random.Generator, encoding: str, post: str, n_trees: 
         post=post, classes=tuple(range(max(n_outputs, 2))), leaf_format=QFormat(32, 0),
         leaf_encoding=encoding, class_vote=1 if encoding == "class" else 0,
         tree_output=np.array([outputs[t] for t in order], np.int32) if encoding == "scalar" else None,
-        # vote counts and GradientBoosting's ">= 0" have no tie margin
-        tie_margin=0 if encoding == "class" or post == "nonnegative" else tie_margin,
+        # vote counts have no tie margin; "nonnegative" (GradientBoosting's ">= 0") ignores it,
+        # which a nonzero margin here checks
+        tie_margin=0 if encoding == "class" else tie_margin,
     )
 
 
