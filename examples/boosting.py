@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 
 import codegen
 from codegen.device.boards import get_board
-from codegen.device.project import write_project
+from codegen.device.project import next_steps, write_project
 from codegen.verification import format_result, passed, verify
 
 OUT = Path("boosting-out")  # relative to the folder you run this from
@@ -74,10 +74,5 @@ print(f"wrote {project}/ (PlatformIO, board {board}: model {model_flash:,} B of 
 
 # the commands convert the saved model again with the same options, so the hash matches
 model_args = f"{OUT / 'model.joblib'} --name {model.name} --input int16 --scale {OUT / 'scale.json'}"
-print(f"""
-next, with the board on USB (PORT is e.g. /dev/ttyACM0 or COM3):
-  build and flash the project above:   pio run -d {project} -t upload
-  or let mcugen write and flash it:    mcugen flash {model_args} --board {board} --port PORT
-  check every test row on the board:   mcugen device-verify {model_args} --port PORT \\
-                                           --data {OUT / 'Q_test.csv'} --labels {OUT / 'y_test.csv'}""")
+print(next_steps(project, model_args, board, OUT / "Q_test.csv", OUT / "y_test.csv"))
 sys.exit(0 if ok else 1)

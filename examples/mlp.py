@@ -30,7 +30,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 import codegen
 from codegen.device.boards import get_board
-from codegen.device.project import write_project
+from codegen.device.project import next_steps, write_project
 from codegen.verification import format_result, passed, verify
 
 OUT = Path("mlp-out")  # relative to the folder you run this from
@@ -76,10 +76,5 @@ print(f"wrote {OUT / 'model.joblib'}, {OUT / 'X_train.csv'}, {OUT / 'X_test.csv'
 print(f"wrote {project}/ (PlatformIO, board {BOARD}, model hash 0x{model.model_hash:08X})")
 
 model_args = f"{OUT / 'model.joblib'} --name {model.name} --calibration {OUT / 'X_train.csv'}"
-print(f"""
-next, with the board on USB (PORT is e.g. /dev/ttyACM0 or COM3):
-  build and flash the project above:   pio run -d {project} -t upload
-  or let mcugen write and flash it:    mcugen flash {model_args} --board {BOARD} --port PORT
-  check every test row on the board:   mcugen device-verify {model_args} --port PORT \\
-                                           --data {OUT / 'X_test.csv'} --labels {OUT / 'y_test.csv'}""")
+print(next_steps(project, model_args, BOARD, OUT / "X_test.csv", OUT / "y_test.csv"))
 sys.exit(0 if ok else 1)

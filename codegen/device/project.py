@@ -239,3 +239,14 @@ def library_properties(name: str, model_hash: int) -> str:
         "architectures=*\n"
         f"includes={name}.h\n"
     )
+
+
+def next_steps(project: Path, model_args: str, board: str, data: Path, labels: Path) -> str:
+    """What to run once a board is plugged in: the examples print it after writing a project.
+    `model_args` are the model file and the options that convert it to the same hash."""
+    return f"""
+next, with the board on USB (PORT is e.g. /dev/ttyACM0 or COM3):
+  build and flash the project above:   pio run -d {project} -t upload
+  or let mcugen write and flash it:    mcugen flash {model_args} --board {board} --port PORT
+  check every test row on the board:   mcugen device-verify {model_args} --port PORT \\
+                                           --data {data} --labels {labels}"""
