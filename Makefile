@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := gcc g++ make gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 \
-                gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm pkg-config
-TOOLS := cc avr-gcc simavr arm-none-eabi-gcc qemu-system-arm
+                gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm \
+                gcc-riscv64-unknown-elf pkg-config
+TOOLS := cc avr-gcc simavr arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc
 
 .PHONY: demo test bench lint toolchains venv clean
 

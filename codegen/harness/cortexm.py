@@ -24,6 +24,7 @@ from typing import Any
 
 from codegen.errors import UserError
 from codegen.harness import cycle_model, toolchains
+from codegen.harness.elf import load_segments, symbol_address
 
 QEMU_TIMEOUT_S = 600.0
 UNICORN_TIMEOUT_S = 1800.0
@@ -39,6 +40,7 @@ FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x2000_0000, 4 << 20
 # VFP instructions whatever CPACR holds; qemu's board model does enforce CPACR (a firmware
 # that skips the enable faults there), and unicorn must print exactly what qemu printed.
 SCS_PAGE, PAGE_SIZE = 0xE000_E000, 0x1000
+NM = "arm-none-eabi-nm"
 
 
 @dataclass(frozen=True)
@@ -124,30 +126,6 @@ def run_qemu(elf: Path, board: Board, timeout: float = QEMU_TIMEOUT_S) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"qemu exited with {result.returncode}:\n{(result.stdout + result.stderr)[-2000:]}")
     return output.read_text(errors="replace")
-
-
-def symbol_address(elf: Path, name: str) -> int:
-    result = toolchains.run([toolchains.require("arm-none-eabi-nm"), str(elf)], timeout=60)
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16) & ~1  # clear the Thumb bit
-    raise RuntimeError(f"symbol {name} not found in {elf}")
-
-
-def load_segments(elf: Path) -> list[tuple[int, bytes]]:
-    """(load address, bytes) of each PT_LOAD segment of a 32-bit little-endian ARM ELF."""
-    data = elf.read_bytes()
-    if data[:4] != b"\x7fELF" or data[4] != 1 or data[5] != 1:
-        raise RuntimeError(f"{elf} is not a 32-bit little-endian ELF")
-    (phoff,) = struct.unpack_from("<I", data, 0x1C)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x2A)
-    segments = []
-    for index in range(phnum):
-        p_type, offset, _vaddr, paddr, filesz, *_ = struct.unpack_from("<8I", data, phoff + index * phentsize)
-        if p_type == 1 and filesz:  # PT_LOAD, at its load (flash) address: startup copies .data
-            segments.append((paddr, data[offset : offset + filesz]))
-    return segments
 
 
 @dataclass
@@ -250,7 +228,7 @@ def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT
     for address, blob in load_segments(elf):
         uc.mem_write(address, blob)
     stack, reset = struct.unpack("<II", bytes(uc.mem_read(FLASH_BASE, 8)))
-    counter = _Counter(symbol_address(elf, "harness_mark_start"), symbol_address(elf, "harness_mark_stop"))
+    counter = _Counter(symbol_address(elf, "harness_mark_start", NM), symbol_address(elf, "harness_mark_stop", NM))
     if board.cpu in cycle_model.CORES:
         counter.cycles = cycle_model.CycleCounter(board.cpu, lambda address, size: bytes(uc.mem_read(address, size)))
     uc.hook_add(unicorn.UC_HOOK_CODE, counter.on_code)

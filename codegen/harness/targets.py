@@ -1,9 +1,10 @@
 """Running a generated model header on simulated microcontrollers: the public entry point.
 
 `run_on_target` builds the harness firmware (firmware/) around the header, runs it in simavr
-(AVR, exact Timer1 cycles) or qemu + unicorn (Cortex-M, exact executed instructions; see
-cortexm.py), and measures the model's own flash and RAM as the firmware built with the model
-minus the same firmware built with firmware/common/null_model.h. Rows that do not fit the
+(AVR, exact Timer1 cycles), qemu + unicorn (Cortex-M, exact executed instructions; see
+cortexm.py) or unicorn (RV32IMC, exact executed instructions; see riscv.py), and measures
+the model's own flash and RAM as the firmware built with the model minus the same firmware
+built with firmware/common/null_model.h. Rows that do not fit the
 chip's flash beside the model are run in batches, one firmware build per batch.
 """
 
@@ -18,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.harness import avr, cortexm, sizes, toolchains
+from codegen.harness import avr, cortexm, riscv, sizes, toolchains
 from codegen.harness.glue import write_glue
 from codegen.input_types import INPUT_TYPES
 
-SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7")
+SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "riscv32")
 
 # Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
 ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
@@ -36,7 +37,7 @@ class TargetRun:
     target: str
     predictions: np.ndarray  # int64 (n_rows,), what <name>_predict returned
     scores: np.ndarray | None  # int64 (n_rows, n_outputs) from <name>_scores, or None
-    counter: str  # "cycles" (AVR, Timer1 exact) or "instructions" (Cortex-M)
+    counter: str  # "cycles" (AVR, Timer1 exact) or "instructions" (Cortex-M, RISC-V)
     counts: np.ndarray  # int64 (n_rows,) cycles or instructions per call of <name>_predict
     flash_bytes: int  # model alone: build minus the same harness built with a null model
     ram_bytes: int  # static RAM (.data+.bss) of the model alone, same subtraction
@@ -64,11 +65,15 @@ class _Job:
         return self.target in avr.CHIPS
 
     @property
+    def is_riscv(self) -> bool:
+        return self.target in riscv.BOARDS
+
+    @property
     def limits(self) -> tuple[int, int]:
         if self.is_avr:
             chip = avr.CHIPS[self.target]
             return chip.flash, chip.ram
-        board = cortexm.BOARDS[self.target]
+        board = riscv.BOARDS[self.target] if self.is_riscv else cortexm.BOARDS[self.target]
         return board.flash, board.ram
 
 
@@ -179,7 +184,9 @@ def _too_big(job: _Job, memory: str, model: int, firmware: int, limit: int) -> s
 
 
 def _size_tool(job: _Job) -> str:
-    return "avr-size" if job.is_avr else "arm-none-eabi-size"
+    if job.is_avr:
+        return "avr-size"
+    return riscv.SIZE if job.is_riscv else "arm-none-eabi-size"
 
 
 def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: bool = False) -> Path:
@@ -201,6 +208,8 @@ def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: 
     try:
         if job.is_avr:
             return avr.build(directory, avr.CHIPS[job.target].mcu, cflags)
+        if job.is_riscv:
+            return riscv.build(directory, cflags)
         return cortexm.build(directory, cortexm.BOARDS[job.target], cflags)
     except toolchains.CompileError as exc:
         overflow = _OVERFLOW.search(exc.stderr)
@@ -231,14 +240,23 @@ def _execute(job: _Job, rows: np.ndarray, directory: Path, *, scores: bool) -> _
     if job.is_avr:
         overhead, batch = _parse(avr.simulate(elf, avr.CHIPS[job.target].mcu), len(rows), job, scores)
         return _Batch(batch.predictions, batch.scores, [c - overhead for c in batch.counts])
+    if job.is_riscv:
+        return _counted_batch(job, rows, riscv.count_instructions(elf), scores)
     board = cortexm.BOARDS[job.target]
     text = cortexm.run_qemu(elf, board)
-    _, batch = _parse(text, len(rows), job, scores)
     if scores:  # counted in the build without scores
-        return batch
+        return _parse(text, len(rows), job, scores)[1]
     counted = cortexm.count_instructions(elf, board)
     if counted.text != text:
         raise RuntimeError(f"qemu and unicorn printed different results for {job.target}")
+    return _counted_batch(job, rows, counted, scores=False)
+
+
+def _counted_batch(job: _Job, rows: np.ndarray, counted: cortexm.Counted, scores: bool) -> _Batch:
+    """The records of a unicorn run, with each row's count less the empty region's."""
+    _, batch = _parse(counted.text, len(rows), job, scores)
+    if scores:  # counted in the build without scores
+        return batch
     regions = counted.instructions
     if len(regions) != len(rows) + 1:
         raise RuntimeError(f"expected {len(rows) + 1} timed regions under unicorn, saw {len(regions)}")

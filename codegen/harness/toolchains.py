@@ -16,6 +16,7 @@ from codegen.errors import UserError
 # Debian packages that provide each tool (and the libraries the tool needs to be useful).
 AVR_PACKAGES = "gcc-avr avr-libc simavr"
 ARM_PACKAGES = "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+RISCV_PACKAGES = "gcc-riscv64-unknown-elf"
 TOOL_PACKAGES = {
     "avr-gcc": AVR_PACKAGES,
     "avr-size": AVR_PACKAGES,
@@ -24,9 +25,13 @@ TOOL_PACKAGES = {
     "arm-none-eabi-size": ARM_PACKAGES,
     "arm-none-eabi-nm": ARM_PACKAGES,
     "qemu-system-arm": ARM_PACKAGES,
+    "riscv64-unknown-elf-gcc": RISCV_PACKAGES,
+    "riscv64-unknown-elf-size": RISCV_PACKAGES,
+    "riscv64-unknown-elf-nm": RISCV_PACKAGES,
 }
 AVR_TOOLS = ("avr-gcc", "avr-size", "simavr")
 ARM_TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-nm", "qemu-system-arm")
+RISCV_TOOLS = ("riscv64-unknown-elf-gcc", "riscv64-unknown-elf-size", "riscv64-unknown-elf-nm")
 
 COMPILE_TIMEOUT_S = 180.0
 
@@ -61,7 +66,9 @@ def missing(tools: tuple[str, ...]) -> list[str]:
 
 
 def tools_for(target: str) -> tuple[str, ...]:
-    return AVR_TOOLS if target.startswith("atmega") else ARM_TOOLS
+    if target.startswith("atmega"):
+        return AVR_TOOLS
+    return RISCV_TOOLS if target.startswith("riscv") else ARM_TOOLS
 
 
 def firmware_dir() -> Path:

@@ -33,8 +33,9 @@ EXPECTED = {
     ("atmega328p", ()): (14_843_767, [27478, 27505, 27571, 27446, 27474]),
     ("atmega328p", ("-DDIGITS_NO_ASM",)): (113_786_315, [210501, 210723, 209329, 211481, 211141]),
     ("cortex-m4", ()): (1_427_766, [2644, 2646, 2644, 2643, 2643]),
-    ("cortex-m4", ("-DDIGITS_NO_ASM",)): (6_900_126, [12778, 12780, 12778, 12777, 12777]),
-    ("cortex-m4", ("-DDIGITS_NO_SIMD",)): (7_943_986, [14713, 14714, 14713, 14711, 14712]),
+    # the C input codes read each float's bits with one load, not a memcpy call (63 fewer)
+    ("cortex-m4", ("-DDIGITS_NO_ASM",)): (6_866_106, [12715, 12717, 12715, 12714, 12714]),
+    ("cortex-m4", ("-DDIGITS_NO_SIMD",)): (7_909_966, [14650, 14651, 14650, 14648, 14649]),
 }
 # Upper bounds per MAC of a whole inference (input codes, requantisation and argmax included).
 PER_MAC = {
