@@ -70,11 +70,15 @@ class _Job:
 
     @property
     def limits(self) -> tuple[int, int]:
-        if self.is_avr:
-            chip = avr.CHIPS[self.target]
-            return chip.flash, chip.ram
-        board = riscv.BOARDS[self.target] if self.is_riscv else cortexm.BOARDS[self.target]
-        return board.flash, board.ram
+        return target_memory(self.target)
+
+
+def target_memory(target: str) -> tuple[int, int]:
+    """(flash, RAM) bytes of a simulator target."""
+    if target in avr.CHIPS:
+        return avr.CHIPS[target].flash, avr.CHIPS[target].ram
+    board = riscv.BOARDS[target] if target in riscv.BOARDS else cortexm.BOARDS[target]
+    return board.flash, board.ram
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,9 @@ def _panel(ax, result, measured, column, label, limit) -> None:
     if limit is not None:
         ax.axvline(limit, color="tab:orange", lw=0.8, ls="--", label="budget")
     if column == "flash_bytes":
-        from codegen.optimize.search import chip_memory
+        from codegen.harness.targets import target_memory
 
-        ax.axvline(chip_memory(result.target)[0], color="0.3", lw=0.8, ls="-.", label=f"{result.target} flash")
+        ax.axvline(target_memory(result.target)[0], color="0.3", lw=0.8, ls="-.", label=f"{result.target} flash")
     ax.set_xscale("log")
     ax.set_xlabel(label)
     ax.grid(True, which="both", alpha=0.3)

@@ -20,6 +20,7 @@ import numpy as np
 from codegen.api import __version__, convert_with
 from codegen.backends.targets import profile
 from codegen.errors import UserError
+from codegen.harness.targets import target_memory
 from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES, cache, pareto
 from codegen.optimize.candidates import INPUT_TYPES, apply_transform, layouts_for, model_family, transform_grid
 from codegen.optimize.evaluate import Context, device_rows, evaluate, score
@@ -53,7 +54,7 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     classify = hasattr(model, "classes_") or hasattr(getattr(model, "steps", [[None, None]])[-1][1], "classes_")
     conversion_target = conversion_target_of(target)
     context = Context(name, conversion_target, X_val, y_val, classify, profile(conversion_target).ifelse_node_bytes)
-    chip_flash, _ = chip_memory(target)
+    chip_flash, _ = target_memory(target)
     grid = transform_grid(model)
     rows = _evaluate_all(context, model, grid, order, family, chip_flash, jobs if backend == "local" else 1)
     if not rows:
@@ -97,14 +98,6 @@ def conversion_target_of(target: str) -> str:
     from codegen.verification import CONVERSION_TARGET
 
     return CONVERSION_TARGET.get(target, "avr" if target.startswith("atmega") else target)
-
-
-def chip_memory(target: str) -> tuple[int, int]:
-    from codegen.harness import avr, cortexm
-
-    if target in avr.CHIPS:
-        return avr.CHIPS[target].flash, avr.CHIPS[target].ram
-    return cortexm.BOARDS[target].flash, cortexm.BOARDS[target].ram
 
 
 def _halves(X, y, seed: int):
