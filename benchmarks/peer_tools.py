@@ -106,21 +106,19 @@ static void {name}_scores(const {name}_input_t x[{upper}_N_FEATURES], int32_t sc
 # ---- mcugen --------------------------------------------------------------------------------
 
 
-def mcugen_target(chip: str) -> str:
-    """mcugen's `target` option for a simulator chip: the chip itself, so that the size check
-    uses that chip's flash (an ATmega2560 has 256 KB, the "avr" family's profile 32 KB)."""
-    return chip
+# mcugen converts for the simulator chip itself (`target="atmega2560"`), so that the size check
+# uses that chip's flash: an ATmega2560 has 256 KB, the "avr" family's profile 32 KB.
 
 
 def mcugen_trees(layout: str) -> Generate:
     def generate(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
-        return PeerCode(codegen.convert(estimator, name=name, layout=layout, target=mcugen_target(chip)).header_text)
+        return PeerCode(codegen.convert(estimator, name=name, layout=layout, target=chip).header_text)
 
     return generate
 
 
 def mcugen_mlp(estimator, name: str, X_train: np.ndarray, chip: str) -> PeerCode:
-    return PeerCode(codegen.convert(estimator, name=name, target=mcugen_target(chip),
+    return PeerCode(codegen.convert(estimator, name=name, target=chip,
                                     calibration=X_train).header_text)
 
 

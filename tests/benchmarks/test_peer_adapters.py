@@ -92,7 +92,21 @@ def test_mlp_runs_on_atmega2560_and_cortex_m4_hard_float():
     m4 = peers.CHIPS["cortex-m4"]
     assert m4.counter == "instructions" and m4.cflags == ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
     assert peers.CHIPS["atmega2560"].counter == "cycles" and peers.CHIPS["atmega2560"].cflags == ()
-    assert peer_tools.mcugen_target("atmega2560") == "avr" and peer_tools.mcugen_target("cortex-m4") == "cortex-m4"
+
+
+def test_mcugen_converts_for_the_chip_itself(monkeypatch):
+    """The size check must see the ATmega2560's 256 KB, not the "avr" family's 32 KB."""
+    targets = []
+
+    def convert(estimator, **options):
+        targets.append(options["target"])
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(peer_tools.codegen, "convert", convert)
+    for chip in ("atmega2560", "cortex-m0"):
+        with pytest.raises(RuntimeError, match="stop"):
+            peer_tools.mcugen_trees("ifelse")(None, "m", None, chip)
+    assert targets == ["atmega2560", "cortex-m0"]
 
 
 def test_run_in_chunks_adds_the_chips_flags(monkeypatch, tmp_path):
