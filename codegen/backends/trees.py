@@ -23,6 +23,7 @@ from codegen.reports import score_meaning
 from codegen.settings import Settings
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
+BYTE_WINDOW = 64  # the AVR's ldd reaches 0..63 bytes past a base pointer
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
@@ -115,10 +116,12 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
-    bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+    bits = _threshold_bits(key)
     top = bits >> 24
-    if half_words and top not in (0x7F, 0xFF):  # else t is huge or infinite: the generic test
-        return "", f"{name}_le8_{sign}(&x[{feature}], 0x{top:02X}u, 0x{(bits >> 16) & 0xFF:02X}u, {node}u)"
+    if half_words and _byte_comparable(key):
+        window, offset = divmod(4 * feature + 3, BYTE_WINDOW)  # where the top byte is read from
+        return "", (f"{name}_le8_{sign}(x, {name}_b{window}, {offset}u, {feature}u, 0x{top:02X}u, "
+                    f"0x{(bits >> 16) & 0xFF:02X}u, {int(missing_left)}u, {node}u)")
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
@@ -144,10 +147,33 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     byte_compare = half_words and ir.input.is_float and ir.n_nodes > 0
     return {
         "tests": sorted(tests), "trees": trees, "half_words": byte_compare,
+        "byte_bases": _byte_bases(ir, name) if byte_compare else [],
         # the exact test behind the byte compares looks up each node's key
         "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
         "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else []),
     }
+
+
+def _threshold_bits(key: int) -> int:
+    return key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+
+
+def _byte_comparable(key: int) -> bool:
+    """Byte compares need a top byte other than 0x7F / 0xFF (else t is huge or infinite)."""
+    return _threshold_bits(key) >> 24 not in (0x7F, 0xFF)
+
+
+def _byte_bases(ir: TreeEnsemble, name: str) -> list[str]:
+    """One base pointer per 64-byte window of the input that a byte compare reads."""
+    windows = sorted({(4 * int(f) + 3) // BYTE_WINDOW
+                      for f, key in zip(ir.feature, ir.threshold) if _byte_comparable(int(key))})
+    lines = []
+    for window in windows:
+        start = f" + {window * BYTE_WINDOW}" if window else ""
+        lines.append(f"const unsigned char *{name}_b{window} = (const unsigned char *)x{start};")
+        if window:
+            lines.append(f"{name.upper()}_KEEP_BASE({name}_b{window});")
+    return lines
 
 
 def _add_exit_checks(context: dict) -> None:
