@@ -143,10 +143,12 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"
         conditions.append(f"if ({upper}_NODE({test})) {{")
     tests.discard("")
-    trees = [_nested_branches(ir, tree, conditions, upper) for tree in range(ir.n_trees)]
+    # int32 sums in acc[] (a single score stays in registers)
+    byte_adds = half_words and code_shape(ir) == "multi" and ir.leaf_encoding in ("sparse", "scalar")
+    trees = [_nested_branches(ir, tree, conditions, upper, byte_adds) for tree in range(ir.n_trees)]
     byte_compare = half_words and ir.input.is_float and ir.n_nodes > 0
     return {
-        "tests": sorted(tests), "trees": trees, "half_words": byte_compare,
+        "tests": sorted(tests), "trees": trees, "half_words": byte_compare, "byte_adds": byte_adds,
         "byte_bases": _byte_bases(ir, name) if byte_compare else [],
         # the exact test behind the byte compares looks up each node's key
         "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
@@ -183,20 +185,32 @@ def _add_exit_checks(context: dict) -> None:
             context["trees"][tree].append(ifelse_check(context, check))
 
 
-def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str) -> str:
+def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str, byte_adds: bool) -> str:
     values = ir.leaf_values[leaf]
     if ir.returns_leaf_class:
         return f"return {int(values[0])}u;"
     if ir.leaf_encoding == "class":
         return f"++acc[{int(values[0])}]; {upper}_COUNT_LEAF(1);"
     if ir.leaf_encoding == "scalar":
-        target = "s" if ir.n_outputs == 1 else f"acc[{int(ir.tree_output[tree])}]"
-        return f"{target} += {c_text.int_literal(values[0])}; {upper}_COUNT_LEAF(1);"
-    adds = [f"acc[{k}] += {c_text.int_literal(v)};" for k, v in enumerate(values) if v != 0]
+        if ir.n_outputs == 1:
+            return f"s += {c_text.int_literal(values[0])}; {upper}_COUNT_LEAF(1);"
+        return f"{_leaf_add(int(ir.tree_output[tree]), int(values[0]), upper, byte_adds)} {upper}_COUNT_LEAF(1);"
+    adds = [_leaf_add(k, int(v), upper, byte_adds) for k, v in enumerate(values) if v != 0]
     return " ".join([*adds, f"{upper}_COUNT_LEAF({len(adds)});"])
 
 
-def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: str) -> list[str]:
+def _leaf_add(output: int, value: int, upper: str, byte_adds: bool) -> str:
+    """acc[output] += value; on 8-bit cores only the bytes above the value's zero low bytes
+    (the low bytes cannot carry, so the sum is the same: see ADD_HIGH in _tree_parts)."""
+    if byte_adds and value % (1 << 24) == 0:
+        return f"{upper}_ADD_HIGH8(acc[{output}], 0x{(value >> 24) & 0xFF:02X}u);"
+    if byte_adds and value % (1 << 16) == 0:
+        return f"{upper}_ADD_HIGH16(acc[{output}], 0x{(value >> 16) & 0xFFFF:04X}u);"
+    return f"acc[{output}] += {c_text.int_literal(value)};"
+
+
+def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: str,
+                     byte_adds: bool) -> list[str]:
     """One tree as indented lines of nested if/else, built without recursion (deep trees)."""
     lines: list[str] = []
     stack: list[tuple[int, int] | str] = [(int(ir.roots[tree]), 0)]
@@ -208,7 +222,7 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: 
         child, depth = item
         pad = "    " * depth
         if child < 0:
-            lines.append(pad + _ifelse_leaf(ir, -child - 1, tree, upper))
+            lines.append(pad + _ifelse_leaf(ir, -child - 1, tree, upper, byte_adds))
             continue
         lines.append(pad + conditions[child])
         stack.append(pad + "}")

@@ -3,13 +3,17 @@ then the exact test), built for the ATmega2560 and run on the host (the same lit
 bytes), exhaustively over every top byte and the byte classes around each threshold: +-0,
 subnormals, +-inf, NaN of both signs and payload edges, threshold neighbours at every byte.
 
-The model is a forest of stumps, one per (threshold, NaN side), each writing 0 or 1 to its own
+On 8-bit targets leaf values whose low bytes are zero are added to the accumulators' high
+bytes alone; the second test checks those sums.
+
+The model of the first test is a forest of stumps, one per (threshold, NaN side), each writing 0 or 1 to its own
 output, so every single node decision shows in the scores. The stumps sit on features spread
 over three 64-byte windows of the input (the base pointers the AVR code reads through)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from codegen.backends.trees import tree_header
 from codegen.harness.host import build_host, run_host
@@ -18,6 +22,7 @@ from codegen.ir.interpret import interpret_trees
 from codegen.ir.model import InputSpec, QFormat, TreeEnsemble
 from codegen.ir.validate import validate_trees
 from codegen.settings import Settings
+from tests.support.exit_models import KINDS, all_rows, small_ensemble
 
 N_FEATURES = 48  # bytes 0..191: windows 0, 1 and 2
 # thresholds whose top bytes span the byte-compared classes (and, for 3e38 / -3e38 / +-inf,
@@ -71,3 +76,23 @@ def test_byte_compares_match_the_interpreter_on_every_byte_class():
         np.testing.assert_array_equal(run.op_counts[op], oracle.op_counts[op], err_msg=op)
     # the rows reach both sides of every stump, NaN included
     assert (oracle.scores.min(axis=0) == 0).all() and (oracle.scores.max(axis=0) == 1).all()
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k[0] in ("sparse", "scalar") and k[1] == "argmax"])
+@pytest.mark.parametrize("shift", [16, 24])
+def test_leaf_adds_to_the_high_bytes_keep_every_sum(kind, shift):
+    """Leaves that are multiples of 2^16 or 2^24 (of both signs) are added to acc's high bytes
+    on 8-bit targets; the sums (and predictions) equal the interpreter's, carries and borrows
+    across the bytes included."""
+    rng = np.random.default_rng(shift)
+    ir = small_ensemble(rng, *kind, n_trees=6, n_outputs=3, tie_margin=0, duplicate=False)
+    ir = ir.with_(leaf_values=ir.leaf_values << shift, base_score=ir.base_score * 3 + (1 << shift) - 1)
+    validate_trees(ir)
+    header = tree_header(ir, Settings(name="m", layout="ifelse", input="int8", target="atmega2560"),
+                         "ifelse", 0, "test")
+    assert f"M_ADD_HIGH{32 - shift}(acc[" in header  # what this test is about
+    rows = all_rows()
+    oracle = interpret_trees(ir, rows, early_exit=False)
+    run = run_host(build_host(header, "m"), rows, "int8", ir.n_outputs)
+    np.testing.assert_array_equal(run.scores, oracle.scores)
+    np.testing.assert_array_equal(run.predictions, interpret_trees(ir, rows).predictions)
