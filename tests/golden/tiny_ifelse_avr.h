@@ -167,14 +167,14 @@ static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 
     const unsigned char *tiny_b0 = (const unsigned char *)x;
     /* tree 0 */
-    if (TINY_NODE(tiny_le8_pos(x, tiny_b0, 7u, 1u, 0x3Fu, 0x4Cu, 0u, 0u))) {
-        return 0u;
-    } else {
+    if (!TINY_NODE(tiny_le8_pos(x, tiny_b0, 7u, 1u, 0x3Fu, 0x4Cu, 0u, 0u))) {
         if (TINY_NODE(tiny_le8_pos(x, tiny_b0, 7u, 1u, 0x3Fu, 0xE0u, 1u, 1u))) {
             return 1u;
         } else {
             return 2u;
         }
+    } else {
+        return 0u;
     }
 }
 

@@ -66,7 +66,7 @@ def test_byte_compares_match_the_interpreter_on_every_byte_class():
     ir = _stumps()
     validate_trees(ir)
     header = tree_header(ir, Settings(name="m", layout="ifelse", target="atmega2560"), "ifelse", 0, "test")
-    assert "m_le8_pos(" in header and "m_le8_neg(" in header and "m_b2" in header  # what this file tests
+    assert "m_le8_pos(" in header and "m_le8_neg(" in header and "M_KEEP_BASE(m_b2)" in header  # under test
     patterns = _patterns(ir.threshold)
     rows = np.repeat(patterns.view(np.float32)[:, None], N_FEATURES, axis=1)  # every stump sees each
     oracle = interpret_trees(ir, rows)
