@@ -23,6 +23,8 @@ from codegen.reports import score_meaning
 from codegen.settings import Settings
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
+BYTE_WINDOW = 64  # the AVR's ldd reaches 0..63 bytes past a base pointer
+BASE_CYCLES = 8  # a base pointer held in a register pair: push, pop, set-up
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
@@ -115,10 +117,12 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
-    bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+    bits = _threshold_bits(key)
     top = bits >> 24
-    if half_words and top not in (0x7F, 0xFF):  # else t is huge or infinite: the generic test
-        return "", f"{name}_le8_{sign}(&x[{feature}], 0x{top:02X}u, 0x{(bits >> 16) & 0xFF:02X}u, {node}u)"
+    if half_words and _byte_comparable(key):
+        window, offset = divmod(4 * feature + 3, BYTE_WINDOW)  # where the top byte is read from
+        return "", (f"{name}_le8_{sign}(x, {name}_b{window}, {offset}u, {feature}u, 0x{top:02X}u, "
+                    f"0x{(bits >> 16) & 0xFF:02X}u, {int(missing_left)}u, {node}u)")
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
@@ -139,15 +143,76 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"
         conditions.append(f"if ({upper}_NODE({test})) {{")
+    # measured on AVR only so far (Cortex-M keeps scikit-learn's order)
+    for node in np.flatnonzero(_right_likelier(ir) if half_words else []):
+        conditions[node] = conditions[node].replace("if (", "if (!", 1)
     tests.discard("")
-    trees = [_nested_branches(ir, tree, conditions, upper) for tree in range(ir.n_trees)]
+    # int32 sums in acc[] (a single score stays in registers)
+    byte_adds = half_words and code_shape(ir) == "multi" and ir.leaf_encoding in ("sparse", "scalar")
+    trees = [_nested_branches(ir, tree, conditions, upper, byte_adds) for tree in range(ir.n_trees)]
     byte_compare = half_words and ir.input.is_float and ir.n_nodes > 0
     return {
-        "tests": sorted(tests), "trees": trees, "half_words": byte_compare,
+        "tests": sorted(tests), "trees": trees, "half_words": byte_compare, "byte_adds": byte_adds,
+        "byte_bases": _byte_bases(ir, name) if byte_compare else [],
         # the exact test behind the byte compares looks up each node's key
         "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
         "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else []),
     }
+
+
+def _threshold_bits(key: int) -> int:
+    return key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
+
+
+def _byte_comparable(key: int) -> bool:
+    """Byte compares need a top byte other than 0x7F / 0xFF (else t is huge or infinite)."""
+    return _threshold_bits(key) >> 24 not in (0x7F, 0xFF)
+
+
+def _byte_bases(ir: TreeEnsemble, name: str) -> list[str]:
+    """A pointer per 64-byte window of the input that a byte compare reads. One held in a
+    register (KEEP_BASE) costs about BASE_CYCLES per inference (set up, saved, restored) and
+    saves 2 cycles a read (no add of the offset): kept where the window's expected reads pay."""
+    reads: dict[int, float] = {}
+    share = _visit_share(ir)
+    for node, (feature, key) in enumerate(zip(ir.feature, ir.threshold)):
+        if _byte_comparable(int(key)):
+            window = (4 * int(feature) + 3) // BYTE_WINDOW
+            reads[window] = reads.get(window, 0.0) + share[node]
+    lines = []
+    for window in sorted(reads):
+        start = f" + {window * BYTE_WINDOW}" if window else ""
+        lines.append(f"const unsigned char *{name}_b{window} = (const unsigned char *)x{start};")
+        if window and 2 * reads[window] > BASE_CYCLES:
+            lines.append(f"{name.upper()}_KEEP_BASE({name}_b{window});")
+    return lines
+
+
+def _right_likelier(ir: TreeEnsemble) -> np.ndarray:
+    """Nodes whose right child took more training samples: the if-else layout puts it first,
+    so that the likelier path falls through (a taken branch costs a cycle more on AVR)."""
+    if ir.child_weight is None:
+        return np.zeros(ir.n_nodes, dtype=bool)
+    return ir.child_weight[:, 1] > ir.child_weight[:, 0]
+
+
+def _visit_share(ir: TreeEnsemble) -> np.ndarray:
+    """The expected number of visits of each node per inference: from the training samples
+    where the frontend gave them, else as if every split halved the rows."""
+    share = np.zeros(ir.n_nodes)
+    stack = [(int(root), 1.0) for root in ir.roots if root >= 0]
+    while stack:
+        node, reach = stack.pop()
+        share[node] = reach
+        if ir.child_weight is not None:
+            total = max(int(ir.child_weight[node].sum()), 1)
+            parts = ir.child_weight[node] / total
+        else:
+            parts = (0.5, 0.5)
+        for child, part in zip((int(ir.left[node]), int(ir.right[node])), parts):
+            if child >= 0:
+                stack.append((child, reach * float(part)))
+    return share
 
 
 def _add_exit_checks(context: dict) -> None:
@@ -157,20 +222,32 @@ def _add_exit_checks(context: dict) -> None:
             context["trees"][tree].append(ifelse_check(context, check))
 
 
-def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str) -> str:
+def _ifelse_leaf(ir: TreeEnsemble, leaf: int, tree: int, upper: str, byte_adds: bool) -> str:
     values = ir.leaf_values[leaf]
     if ir.returns_leaf_class:
         return f"return {int(values[0])}u;"
     if ir.leaf_encoding == "class":
         return f"++acc[{int(values[0])}]; {upper}_COUNT_LEAF(1);"
     if ir.leaf_encoding == "scalar":
-        target = "s" if ir.n_outputs == 1 else f"acc[{int(ir.tree_output[tree])}]"
-        return f"{target} += {c_text.int_literal(values[0])}; {upper}_COUNT_LEAF(1);"
-    adds = [f"acc[{k}] += {c_text.int_literal(v)};" for k, v in enumerate(values) if v != 0]
+        if ir.n_outputs == 1:
+            return f"s += {c_text.int_literal(values[0])}; {upper}_COUNT_LEAF(1);"
+        return f"{_leaf_add(int(ir.tree_output[tree]), int(values[0]), upper, byte_adds)} {upper}_COUNT_LEAF(1);"
+    adds = [_leaf_add(k, int(v), upper, byte_adds) for k, v in enumerate(values) if v != 0]
     return " ".join([*adds, f"{upper}_COUNT_LEAF({len(adds)});"])
 
 
-def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: str) -> list[str]:
+def _leaf_add(output: int, value: int, upper: str, byte_adds: bool) -> str:
+    """acc[output] += value; on 8-bit cores only the bytes above the value's zero low bytes
+    (the low bytes cannot carry, so the sum is the same: see ADD_HIGH in _tree_parts)."""
+    if byte_adds and value % (1 << 24) == 0:
+        return f"{upper}_ADD_HIGH8(acc[{output}], 0x{(value >> 24) & 0xFF:02X}u);"
+    if byte_adds and value % (1 << 16) == 0:
+        return f"{upper}_ADD_HIGH16(acc[{output}], 0x{(value >> 16) & 0xFFFF:04X}u);"
+    return f"acc[{output}] += {c_text.int_literal(value)};"
+
+
+def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: str,
+                     byte_adds: bool) -> list[str]:
     """One tree as indented lines of nested if/else, built without recursion (deep trees)."""
     lines: list[str] = []
     stack: list[tuple[int, int] | str] = [(int(ir.roots[tree]), 0)]
@@ -182,13 +259,16 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: 
         child, depth = item
         pad = "    " * depth
         if child < 0:
-            lines.append(pad + _ifelse_leaf(ir, -child - 1, tree, upper))
+            lines.append(pad + _ifelse_leaf(ir, -child - 1, tree, upper, byte_adds))
             continue
         lines.append(pad + conditions[child])
+        first, second = int(ir.left[child]), int(ir.right[child])
+        if conditions[child].startswith("if (!"):  # the right child is the likelier: it comes first
+            first, second = second, first
         stack.append(pad + "}")
-        stack.append((int(ir.right[child]), depth + 1))
+        stack.append((second, depth + 1))
         stack.append(pad + "} else {")
-        stack.append((int(ir.left[child]), depth + 1))
+        stack.append((first, depth + 1))
     return lines
 
 

@@ -60,6 +60,8 @@ def fold_scaler(scaler, ir: TreeEnsemble, pipeline) -> TreeEnsemble:
         left=np.where(flip, ir.right, ir.left),
         right=np.where(flip, ir.left, ir.right),
         missing_left=np.where(flip, ~ir.missing_left, ir.missing_left),
+        child_weight=None if ir.child_weight is None else np.where(flip[:, None], ir.child_weight[:, ::-1],
+                                                                   ir.child_weight),
         input=InputSpec(n_features=ir.input.n_features, feature_names=names),
         estimator=f"Pipeline({type(scaler).__name__}, {ir.estimator})",
     )

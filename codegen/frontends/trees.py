@@ -46,6 +46,7 @@ class _Tree:
     threshold: np.ndarray
     missing_left: np.ndarray
     value: np.ndarray  # (n_nodes, n_outputs): what a leaf contributes
+    samples: np.ndarray | None = None  # int64 (n_nodes,): training samples reaching each node
 
 
 @functools.cache
@@ -105,6 +106,7 @@ def _sklearn_tree(tree, scale: np.ndarray, normalise: bool) -> _Tree:
         threshold=np.asarray(tree.threshold, dtype=np.float64),
         missing_left=_missing_go_to_left(tree),
         value=value * scale,
+        samples=np.asarray(tree.n_node_samples, dtype=np.int64),
     )
 
 
@@ -204,12 +206,14 @@ def _hist_tree(nodes: np.ndarray, output: int, n_outputs: int) -> _Tree:
         threshold=nodes["num_threshold"].astype(np.float64),
         missing_left=nodes["missing_go_to_left"].astype(bool),
         value=value,
+        samples=nodes["count"].astype(np.int64),
     )
 
 
 def _assemble(estimator, kind: str, trees: list[_Tree], base: np.ndarray, post: str) -> TreeEnsemble:
     """Concatenate trees: internal nodes get global indices, leaves become leaf rows."""
     features, thresholds, lefts, rights, missing, roots, leaf_blocks = [], [], [], [], [], [], []
+    weights = []
     node_offset = leaf_offset = 0
     for tree in trees:
         is_leaf = tree.children_left < 0
@@ -224,6 +228,8 @@ def _assemble(estimator, kind: str, trees: list[_Tree], base: np.ndarray, post: 
         lefts.append(where[tree.children_left[internal]])
         rights.append(where[tree.children_right[internal]])
         missing.append(tree.missing_left[internal])
+        if tree.samples is not None:
+            weights.append(tree.samples[np.stack([tree.children_left[internal], tree.children_right[internal]], 1)])
         roots.append(where[0])
         leaf_blocks.append(tree.value[leaves])
         node_offset += len(internal)
@@ -241,4 +247,5 @@ def _assemble(estimator, kind: str, trees: list[_Tree], base: np.ndarray, post: 
         post=post,
         classes=_classes(estimator) if post != POST_IDENTITY else (),
         estimator=kind,
+        child_weight=np.concatenate(weights).reshape(-1, 2) if len(weights) == len(trees) else None,
     )

@@ -104,6 +104,10 @@ class TreeEnsemble:
     tie_margin: int = 0
     estimator: str = ""  # scikit-learn class name, for reports
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # int64 (n_nodes, 2): training samples reaching each node's left and right child (scikit-
+    # learn's n_node_samples), or None where the frontend does not know. Code shape only: the
+    # likelier child is laid out as the fall-through branch; predictions never depend on it.
+    child_weight: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:

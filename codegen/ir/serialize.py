@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 
+SHAPE_ONLY_FIELDS = frozenset({"child_weight"})
+
 
 def _plain(value):
     if isinstance(value, np.ndarray):
@@ -36,10 +38,13 @@ def ir_to_dict(ir, *, with_arrays: bool = True) -> dict:
 
 
 def ir_digest(ir) -> bytes:
-    """Bytes that change whenever anything the generated C depends on changes."""
+    """Bytes that change whenever anything the generated C computes changes. Training-sample
+    counts (`child_weight`) only order the branches, so they stay out: equal models, equal hash."""
     digest = hashlib.sha256(type(ir).__name__.encode())
     for f in dataclasses.fields(ir):
         value = getattr(ir, f.name)
+        if f.name in SHAPE_ONLY_FIELDS:
+            continue
         digest.update(f.name.encode())
         if isinstance(value, np.ndarray):
             digest.update(str(value.dtype).encode() + str(value.shape).encode())

@@ -28,6 +28,9 @@ def validate_trees(ir: TreeEnsemble, partial: bool = False) -> None:
         children = getattr(ir, name)
         _require(((children < n) & (children >= -ir.n_leaves)).all(), f"{name} points outside the IR")
     _require(_is_forest(ir), "nodes must form trees: each node has one parent and no cycles")
+    if ir.child_weight is not None:
+        _require(ir.child_weight.shape == (n, 2) and np.issubdtype(ir.child_weight.dtype, np.integer)
+                 and (ir.child_weight >= 0).all(), "child_weight must hold two counts >= 0 per node")
     if not ir.is_lowered:
         return
     if not partial:

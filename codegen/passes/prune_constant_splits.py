@@ -57,5 +57,6 @@ def drop_unreachable_nodes(ir: TreeEnsemble) -> TreeEnsemble:
         left=renumber(ir.left[keep]),
         right=renumber(ir.right[keep]),
         missing_left=ir.missing_left[keep],
+        child_weight=None if ir.child_weight is None else ir.child_weight[keep],
         roots=renumber(ir.roots),
     )

@@ -106,43 +106,58 @@ static const uint8_t tiny_exact_missing_left[2] TINY_FLASH = {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static int tiny_le_exact(const tiny_input_t *p, unsigned node)
+static int tiny_le_exact(const tiny_input_t *x, unsigned feature, unsigned node)
 {
     int32_t t = (int32_t)TINY_READ_32(&tiny_exact_key[node]);
     unsigned missing_left = TINY_READ_8(&tiny_exact_missing_left[node]);
-    return tiny_le_key(tiny_bits(p, 0), t, missing_left);
+    return tiny_le_key(tiny_bits(x, feature), t, missing_left);
 }
 
-TINY_NODE_TEST uint8_t tiny_byte(const tiny_input_t *p, unsigned i)
-{
-    return ((const unsigned char *)p)[i];
-}
+/* The input's bytes are read through a few base pointers 64 bytes apart, so that every offset
+ * fits the AVR's displacement addressing (ldd, 0..63); the empty asm keeps gcc from folding a
+ * base back into x + constant (which costs an add of the constant before every load). */
+#if defined(__GNUC__)
+#define TINY_KEEP_BASE(b) __asm__("" : "+r"(b))
+#else
+#define TINY_KEEP_BASE(b) ((void)(b))
+#endif
 
-/* x <= t for a threshold key t >= 0 whose top bytes are t3 < 0x7F and t2. The top byte,
- * compared as signed (a negative x is below every t >= 0), decides unless it ties with t3 or
- * is 0x7F / 0xFF (infinities and NaN); a tie reads the next byte; the rest take the exact
- * test. Written as one expression so that compilers branch on it directly. */
-TINY_NODE_TEST int tiny_le8_pos(const tiny_input_t *p, uint8_t t3, uint8_t t2, unsigned node)
+/* x <= t for a threshold key t >= 0 whose top bytes are t3 < 0x7F and t2; base[top] is the
+ * top byte of x[f], base[top - 1] the next. The top byte, compared as signed (a negative x is below every t >= 0), decides unless it
+ * ties with t3 (then the next byte decides, a tie on both takes the exact test) or is 0x7F /
+ * 0xFF: there only a NaN's side is in doubt, so a node whose NaN goes that way anyway needs
+ * no second look (missing_left is a constant: the compiler drops the dead arm). */
+TINY_NODE_TEST int tiny_le8_pos(const tiny_input_t *x, const unsigned char *base, uint8_t top, unsigned f, uint8_t t3, uint8_t t2, unsigned missing_left, unsigned node)
 {
-    uint8_t b3 = tiny_byte(p, 3);
-    return b3 == t3
-        ? (tiny_byte(p, 2) < t2 || (tiny_byte(p, 2) == t2 && tiny_le_exact(p, node)))
-        : ((int8_t)b3 < (int8_t)t3
-           ? (b3 != 0xFFu || tiny_le_exact(p, node))
-           : (b3 == 0x7Fu && tiny_le_exact(p, node)));
+    int8_t b3 = (int8_t)base[top];
+    if (b3 < (int8_t)t3) {  /* below t, or -huge / -NaN when b3 is 0xFF */
+        return missing_left || b3 != -1 || tiny_le_exact(x, f, node);
+    }
+    if (b3 != (int8_t)t3) {  /* above t, or +inf / +NaN when b3 is 0x7F */
+        return missing_left && b3 == 0x7F && tiny_le_exact(x, f, node);
+    }
+    {
+        uint8_t b2 = base[top - 1];
+        return b2 < t2 || (b2 == t2 && tiny_le_exact(x, f, node));
+    }
 }
 
 /* x <= t for a threshold t < -0.0 whose bits' top bytes are 0x80 <= t3 < 0xFF and t2: the
  * same, compared as unsigned (bits of negative floats grow with their magnitude, and every
  * positive x is below t3). */
-TINY_NODE_TEST int tiny_le8_neg(const tiny_input_t *p, uint8_t t3, uint8_t t2, unsigned node)
+TINY_NODE_TEST int tiny_le8_neg(const tiny_input_t *x, const unsigned char *base, uint8_t top, unsigned f, uint8_t t3, uint8_t t2, unsigned missing_left, unsigned node)
 {
-    uint8_t b3 = tiny_byte(p, 3);
-    return b3 == t3
-        ? (tiny_byte(p, 2) > t2 || (tiny_byte(p, 2) == t2 && tiny_le_exact(p, node)))
-        : (b3 > t3
-           ? (b3 != 0xFFu || tiny_le_exact(p, node))
-           : (b3 == 0x7Fu && tiny_le_exact(p, node)));
+    uint8_t b3 = base[top];
+    if (b3 > t3) {  /* below t, or -huge / -NaN when b3 is 0xFF */
+        return missing_left || b3 != 0xFFu || tiny_le_exact(x, f, node);
+    }
+    if (b3 != t3) {  /* above t, or +inf / +NaN when b3 is 0x7F */
+        return missing_left && b3 == 0x7Fu && tiny_le_exact(x, f, node);
+    }
+    {
+        uint8_t b2 = base[top - 1];
+        return b2 > t2 || (b2 == t2 && tiny_le_exact(x, f, node));
+    }
 }
 
 
@@ -150,15 +165,16 @@ TINY_NODE_TEST int tiny_le8_neg(const tiny_input_t *p, uint8_t t3, uint8_t t2, u
 static inline uint8_t tiny_tree_class(const tiny_input_t x[TINY_N_FEATURES])
 {
 
+    const unsigned char *tiny_b0 = (const unsigned char *)x;
     /* tree 0 */
-    if (TINY_NODE(tiny_le8_pos(&x[1], 0x3Fu, 0x4Cu, 0u))) {
-        return 0u;
-    } else {
-        if (TINY_NODE(tiny_le8_pos(&x[1], 0x3Fu, 0xE0u, 1u))) {
+    if (!TINY_NODE(tiny_le8_pos(x, tiny_b0, 7u, 1u, 0x3Fu, 0x4Cu, 0u, 0u))) {
+        if (TINY_NODE(tiny_le8_pos(x, tiny_b0, 7u, 1u, 0x3Fu, 0xE0u, 1u, 1u))) {
             return 1u;
         } else {
             return 2u;
         }
+    } else {
+        return 0u;
     }
 }
 
