@@ -48,12 +48,12 @@ def table_placement(settings: Settings, table_bytes: int) -> Placement:
 
 
 def choose_layout(ir: TreeEnsemble, settings: Settings) -> str:
-    """`auto`: branches are faster; take them while their estimated code takes at most a
-    quarter of the target's flash (leaving room for the application), else the tables."""
+    """`auto`: the layout codegen/fit.py's size/speed model predicts best for the chip."""
     if settings.layout != "auto":
         return settings.layout
-    target = profile(settings.target)
-    return "ifelse" if ir.n_nodes * target.ifelse_node_bytes <= target.flash_bytes // 4 else "table"
+    from codegen.fit import auto_layout
+
+    return auto_layout(ir, settings)[0]
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:
