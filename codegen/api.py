@@ -64,8 +64,13 @@ def _convert_trees(estimator, settings: Settings, verify: bool, warn=None) -> Co
     layout = fit_layout(ir, settings, choose_layout(ir, settings), warn)  # before any C text
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = tree_header(ir, settings, layout, model_hash, __version__)
+    report = tree_report(ir, layout, settings.target)
+    if settings.layout == "auto":
+        from codegen.fit import auto_layout
+
+        report["layout_auto"] = auto_layout(ir, settings)[1]  # which layout auto picked and why
     return ConvertedModel(estimator, settings, "trees", ir, header, model_hash, layout,
-                          lambda X: interpret_trees(ir, X), tree_report(ir, layout, settings.target))
+                          lambda X: interpret_trees(ir, X), report)
 
 
 def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:

@@ -13,6 +13,9 @@ HOST_IFELSE_LIMIT_BYTES = 2 * 1024 * 1024
 # The per-node figures are rough (-Os code varies with the tree's shape): refuse only a model
 # clearly too big, and leave the borderline ones to the linker (whose error is one line too).
 CLEARLY_TOO_BIG = 1.5
+# `--layout auto` takes the faster layout whose estimated size leaves this share of the chip's
+# flash to the application (a tenth).
+AUTO_FLASH_SHARE = 0.9
 
 
 def chip_flash_bytes(chip: str, family: str) -> int:
@@ -34,6 +37,44 @@ def tree_code_bytes(ir, layout: str, family: str) -> int:
     if layout == "ifelse":
         return ir.n_nodes * profile(family).ifelse_node_bytes
     return estimate_table_bytes(ir)
+
+
+def auto_layout(ir, settings) -> tuple[str, str]:
+    """The layout `auto` picks for the chip, and one line saying why: the predicted cost (nodes
+    visited x the target's measured cost per node) and size of each layout; the faster one
+    whose size fits AUTO_FLASH_SHARE of the chip's flash wins, else the smaller one."""
+    family = settings.target
+    flash = chip_flash_bytes(settings.chip, family)
+    visited = mean_nodes_visited(ir)
+    unit = "cycles" if family == "avr" else "instructions"
+    estimates = {}
+    for layout, per_node in zip(("ifelse", "table"), profile(family).node_cost):
+        estimates[layout] = (visited * per_node, tree_code_bytes(ir, layout, family))
+    fitting = [layout for layout, (_, size) in estimates.items() if size <= AUTO_FLASH_SHARE * flash]
+    budget = f"{AUTO_FLASH_SHARE:.0%} of the {settings.chip}'s {flash:,} B flash"
+    if fitting:
+        choice = min(fitting, key=lambda layout: estimates[layout][0])
+        why = f"faster, fits {budget}" if len(fitting) == 2 else f"the only one within {budget}"
+    else:
+        choice = min(estimates, key=lambda layout: estimates[layout][1])
+        why = f"smaller, neither fits {budget}"
+    compared = "; ".join(f"{layout} ~{cost:,.0f} {unit}, ~{size:,} B" for layout, (cost, size) in estimates.items())
+    return choice, f"{choice}: {why} ({compared}; {visited:.0f} nodes visited)"
+
+
+def mean_nodes_visited(ir) -> float:
+    """Decision nodes on the way to a leaf, summed over trees (leaves weighted equally)."""
+    total = 0.0
+    for root in ir.roots:
+        depths, stack = [], [(int(root), 0)]
+        while stack:
+            child, depth = stack.pop()
+            if child < 0:
+                depths.append(depth)
+            else:
+                stack += [(int(ir.left[child]), depth + 1), (int(ir.right[child]), depth + 1)]
+        total += sum(depths) / len(depths)
+    return total
 
 
 def fit_layout(ir, settings, layout: str, warn=None) -> str:

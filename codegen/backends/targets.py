@@ -14,17 +14,26 @@ class TargetProfile:
     word_bits: int
     ifelse_node_bytes: int  # code for one if-else node and its share of leaves, measured at -Os
     pointer_bytes: int
+    # `--layout auto`'s speed model: cycles (AVR) or instructions (Cortex-M) per decision node
+    # visited, leaf work included, for (ifelse, table). Fitted to simulator runs (README "Layouts").
+    node_cost: tuple[float, float] = (9.0, 27.0)
 
 
+# Measured (tests/sim rows, -Os): if-else bytes per node on the ATmega2560 83,654 B / 913 nodes
+# (RF10 digits d8) = 92 and 226,312 / 2,695 (GradientBoosting 100x4 classes, depth 3) = 84; on
+# Cortex-M4 / M0 60,432 / 1,744 (RF10 d8, make_classification) = 35 and 81,740 / 2,695 = 30.
+# Per node visited: ATmega2560 if-else 25.9, table 132-157 cycles (near / far reads);
+# Cortex-M4 if-else 8.2-8.9, table 25.5-28.3 instructions; Cortex-M0 9.3-10.0 and 39.9-40.4.
+# Cortex-M3/M7, ESP32, RISC-V and the host were not measured: they take the Cortex-M4 figures.
 PROFILES = {
     "host": TargetProfile("host", 2**31, 2**31, 64, 14, 8),
-    "avr": TargetProfile("avr", 32 * 1024, 2 * 1024, 8, 75, 2),
-    "cortex-m0": TargetProfile("cortex-m0", 32 * 1024, 8 * 1024, 32, 12, 4),
-    "cortex-m3": TargetProfile("cortex-m3", 256 * 1024, 64 * 1024, 32, 10, 4),
-    "cortex-m4": TargetProfile("cortex-m4", 512 * 1024, 128 * 1024, 32, 10, 4),
-    "cortex-m7": TargetProfile("cortex-m7", 1024 * 1024, 256 * 1024, 32, 10, 4),
-    "esp32": TargetProfile("esp32", 4 * 1024 * 1024, 320 * 1024, 32, 12, 4),
-    "riscv32": TargetProfile("riscv32", 256 * 1024, 64 * 1024, 32, 12, 4),
+    "avr": TargetProfile("avr", 32 * 1024, 2 * 1024, 8, 90, 2, (26.0, 140.0)),
+    "cortex-m0": TargetProfile("cortex-m0", 32 * 1024, 8 * 1024, 32, 33, 4, (10.0, 40.0)),
+    "cortex-m3": TargetProfile("cortex-m3", 256 * 1024, 64 * 1024, 32, 33, 4),
+    "cortex-m4": TargetProfile("cortex-m4", 512 * 1024, 128 * 1024, 32, 33, 4),
+    "cortex-m7": TargetProfile("cortex-m7", 1024 * 1024, 256 * 1024, 32, 33, 4),
+    "esp32": TargetProfile("esp32", 4 * 1024 * 1024, 320 * 1024, 32, 33, 4),
+    "riscv32": TargetProfile("riscv32", 256 * 1024, 64 * 1024, 32, 33, 4),
 }
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.backends import c_text
+from codegen.backends import c_text, flash_tables
 from codegen.backends.early_exit_c import exit_context, ifelse_check
+from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
@@ -35,21 +36,30 @@ def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: i
         context.update(_ifelse_context(ir, settings))
         _add_exit_checks(context)
         return render("tree_ifelse.h.j2", context)
-    context.update(_table_context(ir, settings.name))
+    placement = table_placement(settings, estimate_table_bytes(ir))
+    context.update(_table_context(ir, settings.name, placement))
     return render("tree_table.h.j2", context)
 
 
+def table_placement(settings: Settings, table_bytes: int) -> Placement:
+    """Split / far reads for the chip converted for (see codegen/backends/flash_tables.py)."""
+    from codegen.fit import chip_flash_bytes
+
+    flash = chip_flash_bytes(settings.chip, settings.target)
+    return flash_tables.placement_for(settings.target, flash, table_bytes)
+
+
 def choose_layout(ir: TreeEnsemble, settings: Settings) -> str:
-    """`auto`: branches are faster; take them while their estimated code takes at most a
-    quarter of the target's flash (leaving room for the application), else the tables."""
+    """`auto`: the layout codegen/fit.py's size/speed model predicts best for the chip."""
     if settings.layout != "auto":
         return settings.layout
-    target = profile(settings.target)
-    return "ifelse" if ir.n_nodes * target.ifelse_node_bytes <= target.flash_bytes // 4 else "table"
+    from codegen.fit import auto_layout
+
+    return auto_layout(ir, settings)[0]
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:
-    return TABLE_CODE_BYTES + sum(t["size"] * t["bits"] // 8 for t in _table_context(ir, "m")["tables"])
+    return TABLE_CODE_BYTES + flash_tables.total_bytes(_table_context(ir, "m")["tables"])
 
 
 def code_shape(ir: TreeEnsemble) -> str:
@@ -151,12 +161,16 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     byte_adds = half_words and code_shape(ir) == "multi" and ir.leaf_encoding in ("sparse", "scalar")
     trees = [_nested_branches(ir, tree, conditions, upper, byte_adds) for tree in range(ir.n_trees)]
     byte_compare = half_words and ir.input.is_float and ir.n_nodes > 0
+    # the exact test behind the byte compares looks up each node's key (5 bytes a node)
+    placement = table_placement(settings, 5 * ir.n_nodes) if byte_compare else NEAR
+    exact_key = _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else [], placement)
+    missing = _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else [], placement)
     return {
         "tests": sorted(tests), "trees": trees, "half_words": byte_compare, "byte_adds": byte_adds,
         "byte_bases": _byte_bases(ir, name) if byte_compare else [],
-        # the exact test behind the byte compares looks up each node's key
-        "exact_key": _array(f"{name}_exact_key", "int32_t", ir.threshold if byte_compare else []),
-        "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", ir.missing_left if byte_compare else []),
+        "exact_key": exact_key, "exact_missing_left": missing, "far_tables": placement.far,
+        "exact_key_read": flash_tables.read(upper, exact_key, "node"),
+        "exact_missing_left_read": flash_tables.read(upper, missing, "node"),
     }
 
 
@@ -274,13 +288,16 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: 
 
 # ---- table layout ---------------------------------------------------------------------------
 
-def _table_context(ir: TreeEnsemble, name: str) -> dict:
-    n_nodes = ir.n_nodes
+def _table_context(ir: TreeEnsemble, name: str, placement: Placement = NEAR) -> dict:
+    n_nodes, upper = ir.n_nodes, name.upper()
     index_ctype = c_text.unsigned_type(n_nodes + ir.n_leaves)
 
     def child_index(children: np.ndarray) -> np.ndarray:
         children = children.astype(np.int64)
         return np.where(children < 0, n_nodes + (-children - 1), children)
+
+    def table(suffix: str, ctype: str, values) -> dict:
+        return _array(f"{name}_{suffix}", ctype, values, placement)
 
     if ir.input.is_float:
         # missing_left rides in the lowest bit of the feature number
@@ -292,92 +309,92 @@ def _table_context(ir: TreeEnsemble, name: str) -> dict:
         threshold_ctype = INPUT_TYPES[ir.input.dtype].ctype
         node_test = "x[f] <= t"
     feature_ctype = c_text.unsigned_type(int(features.max(initial=0)))
-    tables = [_array(f"{name}_feature", feature_ctype, features)]
-    threshold_tables, threshold_read = _threshold_tables(ir, name, threshold_ctype)
-    tables += threshold_tables
-    tables += [
-        _array(f"{name}_left", index_ctype, child_index(ir.left)),
-        _array(f"{name}_right", index_ctype, child_index(ir.right)),
-        _array(f"{name}_roots", index_ctype, child_index(ir.roots)),
-    ]
-    leaf_tables, leaf_action = _table_leaves(ir, name)
+    feature = table("feature", feature_ctype, features)
+    threshold_tables, threshold_read = _threshold_tables(ir, name, threshold_ctype, placement)
+    left, right = table("left", index_ctype, child_index(ir.left)), table("right", index_ctype, child_index(ir.right))
+    roots = table("roots", index_ctype, child_index(ir.roots))
+    leaf_tables, leaf_action = _table_leaves(ir, name, placement)
     return {
         "half_words": False,
         "exact_key": _array(f"{name}_exact_key", "int32_t", []),
         "exact_missing_left": _array(f"{name}_exact_missing_left", "uint8_t", []),
         "tests": ["key"] if ir.input.is_float else [],
-        "tables": tables + leaf_tables,
+        "tables": [feature, *threshold_tables, left, right, roots, *leaf_tables],
+        "far_tables": placement.far,
         "n_trees": ir.n_trees,
         "index_ctype": index_ctype,
-        "index_bits": _bits(index_ctype),
         "feature_ctype": feature_ctype,
-        "feature_bits": _bits(feature_ctype),
         "threshold_ctype": threshold_ctype,
+        "feature_read": flash_tables.read(upper, feature, "n"),
         "threshold_read": threshold_read,
+        "left_read": flash_tables.read(upper, left, "n"),
+        "right_read": flash_tables.read(upper, right, "n"),
+        "root_read": flash_tables.read(upper, roots, "0" if code_shape(ir) == "direct" else "tree"),
         "node_test": node_test,
         "leaf_action": leaf_action,
     }
 
 
-def _threshold_tables(ir: TreeEnsemble, name: str, ctype: str) -> tuple[list[dict], str]:
+def _threshold_tables(ir: TreeEnsemble, name: str, ctype: str, placement: Placement) -> tuple[list[dict], str]:
     """Thresholds inline per node, or (when it is smaller) an index into the distinct ones."""
     upper, bits = name.upper(), _bits(ctype)
     distinct, index = np.unique(ir.threshold, return_inverse=True)
     index_ctype = c_text.unsigned_type(max(len(distinct) - 1, 0))
     shared_bytes = len(distinct) * bits // 8 + ir.n_nodes * _bits(index_ctype) // 8
     if shared_bytes < ir.n_nodes * bits // 8:
-        tables = [_array(f"{name}_threshold_value", ctype, distinct), _array(f"{name}_threshold", index_ctype, index)]
-        position = f"{upper}_READ_{_bits(index_ctype)}(&{name}_threshold[n])"
-        return tables, f"({ctype}){upper}_READ_{bits}(&{name}_threshold_value[{position}])"
-    return [_array(f"{name}_threshold", ctype, ir.threshold)], f"({ctype}){upper}_READ_{bits}(&{name}_threshold[n])"
+        values = _array(f"{name}_threshold_value", ctype, distinct, placement)
+        positions = _array(f"{name}_threshold", index_ctype, index, placement)
+        position = flash_tables.read(upper, positions, "n")
+        return [values, positions], f"({ctype}){flash_tables.read(upper, values, position)}"
+    thresholds = _array(f"{name}_threshold", ctype, ir.threshold, placement)
+    return [thresholds], f"({ctype}){flash_tables.read(upper, thresholds, 'n')}"
 
 
-def _table_leaves(ir: TreeEnsemble, name: str) -> tuple[list[dict], list[str]]:
+def _table_leaves(ir: TreeEnsemble, name: str, placement: Placement) -> tuple[list[dict], list[str]]:
     upper = name.upper()
     value_bits = 8 * leaf_bytes(ir)
+
+    def table(suffix: str, ctype: str, values) -> dict:
+        return _array(f"{name}_{suffix}", ctype, values, placement)
+
+    def read(table: dict, index: str) -> str:
+        return flash_tables.read(upper, table, index)
+
     if ir.leaf_encoding == "class":
-        table = _array(f"{name}_leaf_class", f"uint{value_bits}_t", ir.leaf_values[:, 0])
-        read = f"{upper}_READ_{value_bits}(&{name}_leaf_class[leaf])"
+        classes = table("leaf_class", f"uint{value_bits}_t", ir.leaf_values[:, 0])
         if ir.returns_leaf_class:
-            return [table], [f"return ({c_text.unsigned_type(max(ir.n_outputs - 1, 0))}){read};"]
-        return [table], [f"++acc[{read}]; {upper}_COUNT_LEAF(1);"]
+            return [classes], [f"return ({c_text.unsigned_type(max(ir.n_outputs - 1, 0))}){read(classes, 'leaf')};"]
+        return [classes], [f"++acc[{read(classes, 'leaf')}]; {upper}_COUNT_LEAF(1);"]
     value_ctype = f"int{value_bits}_t"
     if ir.leaf_encoding == "scalar":
-        table = _array(f"{name}_leaf_value", value_ctype, ir.leaf_values[:, 0])
-        value = f"(int32_t)({value_ctype}){upper}_READ_{value_bits}(&{name}_leaf_value[leaf])"
+        values = table("leaf_value", value_ctype, ir.leaf_values[:, 0])
+        value = f"(int32_t)({value_ctype}){read(values, 'leaf')}"
         if ir.n_outputs == 1:
-            return [table], [f"s += {value}; {upper}_COUNT_LEAF(1);"]
-        outputs = _array(f"{name}_tree_output", "uint8_t", ir.tree_output)
-        return [table, outputs], [f"acc[{upper}_READ_8(&{name}_tree_output[tree])] += {value}; {upper}_COUNT_LEAF(1);"]
+            return [values], [f"s += {value}; {upper}_COUNT_LEAF(1);"]
+        outputs = table("tree_output", "uint8_t", ir.tree_output)
+        return [values, outputs], [f"acc[{read(outputs, 'tree')}] += {value}; {upper}_COUNT_LEAF(1);"]
     # sparse: each leaf's non-zero entries, stored one after another
     leaf_of_entry, output_of_entry = np.nonzero(ir.leaf_values)
     starts = np.searchsorted(leaf_of_entry, np.arange(ir.n_leaves + 1))
-    start_ctype = c_text.unsigned_type(len(leaf_of_entry))
-    start_bits = _bits(start_ctype)
-    tables = [
-        _array(f"{name}_leaf_start", start_ctype, starts),
-        _array(f"{name}_entry_output", "uint8_t", output_of_entry),
-        _array(f"{name}_entry_value", value_ctype, ir.leaf_values[leaf_of_entry, output_of_entry]),
-    ]
+    start = table("leaf_start", c_text.unsigned_type(len(leaf_of_entry)), starts)
+    entry_output = table("entry_output", "uint8_t", output_of_entry)
+    entry_value = table("entry_value", value_ctype, ir.leaf_values[leaf_of_entry, output_of_entry])
     action = [
         "{",
-        f"    unsigned e = {upper}_READ_{start_bits}(&{name}_leaf_start[leaf]);",
-        f"    unsigned end = {upper}_READ_{start_bits}(&{name}_leaf_start[leaf + 1u]);",
+        f"    unsigned e = {read(start, 'leaf')};",
+        f"    unsigned end = {read(start, 'leaf + 1u')};",
         f"    {upper}_COUNT_LEAF(end - e);",
         "    for (; e < end; ++e) {",
-        f"        acc[{upper}_READ_8(&{name}_entry_output[e])] += "
-        f"(int32_t)({value_ctype}){upper}_READ_{value_bits}(&{name}_entry_value[e]);",
+        f"        acc[{read(entry_output, 'e')}] += (int32_t)({value_ctype}){read(entry_value, 'e')};",
         "    }",
         "}",
     ]
-    return tables, action
+    return [start, entry_output, entry_value], action
 
 
 def _bits(ctype: str) -> int:
     return int("".join(ch for ch in ctype if ch.isdigit()))
 
 
-def _array(name: str, ctype: str, values) -> dict:
-    values = np.asarray(values).ravel()
-    return {"name": name, "ctype": ctype, "bits": _bits(ctype), "size": max(values.size, 1),
-            "rows": c_text.table_rows(values)}
+def _array(name: str, ctype: str, values, placement: Placement = NEAR) -> dict:
+    return flash_tables.array(name, ctype, values, placement)
