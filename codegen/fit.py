@@ -13,6 +13,9 @@ HOST_IFELSE_LIMIT_BYTES = 2 * 1024 * 1024
 # The per-node figures are rough (-Os code varies with the tree's shape): refuse only a model
 # clearly too big, and leave the borderline ones to the linker (whose error is one line too).
 CLEARLY_TOO_BIG = 1.5
+# A core name (`cortex-m0`, `riscv32`, ...) is refused only above this: no part of such a core
+# has more flash on chip (an RP2040 addresses up to 16 MB of external flash).
+CORE_FLASH_LIMIT = 16 * 1024 * 1024
 # `--layout auto` takes the faster layout whose estimated size leaves this share of the chip's
 # flash to the application (a tenth).
 AUTO_FLASH_SHARE = 0.9
@@ -77,9 +80,19 @@ def mean_nodes_visited(ir) -> float:
     return total
 
 
+def names_a_chip(chip: str, family: str) -> bool:
+    """A chip or board whose flash is known; "avr" means the ATmega328P. A core name such as
+    `cortex-m0` or `riscv32` covers parts from 16 KB to several MB of flash."""
+    from codegen.device.boards import BOARDS
+    from codegen.harness import avr
+
+    return chip in avr.CHIPS or chip in BOARDS or family == "avr"
+
+
 def fit_layout(ir, settings, layout: str, warn=None) -> str:
     """The layout to generate: `layout`, or the tables where `auto` picked branches too big to
-    build on the host. Raises UserError when the model cannot fit the chip's flash."""
+    build on the host. Raises UserError when the model cannot fit a named chip's flash; for a
+    core name it warns above that core's typical flash and refuses only above CORE_FLASH_LIMIT."""
     family = settings.target
     if family == "host":
         return _host_layout(ir, settings, layout, warn)
@@ -87,13 +100,22 @@ def fit_layout(ir, settings, layout: str, warn=None) -> str:
     need = tree_code_bytes(ir, layout, family)
     if need <= CLEARLY_TOO_BIG * flash:
         return layout
+    named = names_a_chip(settings.chip, family)
+    limit = flash if named else CORE_FLASH_LIMIT
     table = tree_code_bytes(ir, "table", family) if layout == "ifelse" else need
-    advice = (f"use --layout table (about {table:,} bytes)" if table <= CLEARLY_TOO_BIG * flash else
-              "use a chip with more flash")
-    raise UserError(
-        f"the model does not fit the {settings.chip}: {ir.n_trees} trees with {ir.n_nodes:,} decision nodes "
-        f"need about {need:,} bytes of flash as {layout} code, the chip has {flash:,}; {advice}, "
-        "or prune it (fewer or shallower trees)")
+
+    def advice(room: int) -> str:
+        smaller = f"use --layout table (about {table:,} bytes)" if table <= CLEARLY_TOO_BIG * room else \
+            "use a chip with more flash"
+        return f"{smaller}, or prune it (fewer or shallower trees)"
+
+    size = f"{ir.n_trees} trees with {ir.n_nodes:,} decision nodes need about {need:,} bytes of flash as {layout} code"
+    if named or need > CLEARLY_TOO_BIG * limit:
+        raise UserError(f"the model does not fit the {settings.chip}: {size}, the chip has {limit:,}; {advice(limit)}")
+    if warn is not None:
+        warn(f"{size}, more than a typical {settings.chip}'s {flash:,}: if your chip has less, {advice(flash)} "
+             "(`mcugen project --board B` checks a board's own flash)")
+    return layout
 
 
 def _host_layout(ir, settings, layout: str, warn) -> str:

@@ -400,6 +400,17 @@ def test_a_model_too_big_for_the_chip_is_refused_with_numbers(big_forest, work):
     assert fits.returncode == 0, fits.stderr
 
 
+def test_a_core_name_warns_above_its_typical_flash_instead_of_refusing(big_forest, work):
+    """`cortex-m0` covers parts from 16 KB to megabytes of flash (an RP2040 has 2 MB): a model
+    above the typical 32 KB is written, with one warning saying what to do if the chip is small."""
+    out = work / "out"
+    result = run("convert", big_forest, "-o", out, "--target", "cortex-m0", "--layout", "ifelse", cwd=work)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in warnings_of(result) if "flash" in line]
+    assert "typical cortex-m0's 32,768" in warning and "prune" in warning
+    assert (out / "model.h").is_file()
+
+
 def test_host_auto_layout_does_not_write_a_huge_if_else_header(files, work):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(12000, 4)), rng.normal(size=12000)
