@@ -23,6 +23,9 @@ from codegen.reports import score_meaning
 from codegen.settings import Settings
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
+# Cores with Thumb-2 compare against most float thresholds as an immediate (or one literal), so
+# two plain compares beat the one-compare tricks that need an add and two literals there.
+THUMB2_TARGETS = frozenset({"cortex-m3", "cortex-m4", "cortex-m7"})
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
@@ -110,9 +113,10 @@ def _summary(ir: TreeEnsemble) -> list[str]:
 # ---- if-else layout -------------------------------------------------------------------------
 
 def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool,
-                half_words: bool) -> tuple[str, str]:
+                half_words: bool, thumb2: bool = False) -> tuple[str, str]:
     """The C test for `x[feature] <= t` (t given as its key) with NaN routed as scikit-learn
-    does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte."""
+    does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte;
+    Thumb-2 cores take a threshold >= 0 with NaN left as two compares (pos_nanleft_split)."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
     bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
@@ -122,19 +126,21 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
-    kind = f"{sign}_{side}"
+    kind = f"{sign}_{side}" + ("_split" if thumb2 and sign == "pos" and missing_left else "")
     return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
 
 
 def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     name, upper = settings.name, settings.name.upper()
     half_words = profile(settings.target).word_bits == 8
+    thumb2 = settings.target in THUMB2_TARGETS
     tests: set[str] = set()
     conditions = []
     for node in range(ir.n_nodes):
         feature, threshold = int(ir.feature[node]), int(ir.threshold[node])
         if ir.input.is_float:
-            kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words)
+            kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words,
+                                     thumb2)
             tests.add(kind)
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"

@@ -80,7 +80,8 @@ def test_no_calls_the_c_did_not_mean(require_target, tmp_path, build, layout, op
 M0_EXPECTED = {
     # with the early-exit check after tree 7 of 8 (before it: ifelse [191, 213, 239, 179, 240,
     # 186, 222, 203, 186, 216], table [756, 769, 914, 780, 893, 757, 899, 802, 757, 884])
-    "ifelse": [188, 201, 264, 179, 224, 189, 227, 202, 189, 210],
+    # the unrolled argmax moved gcc's registers: was [188, 201, 264, 179, 224, 189, 227, 202, 189, 210]
+    "ifelse": [189, 201, 263, 180, 224, 190, 227, 202, 190, 210],
     "table": [759, 759, 1064, 786, 867, 759, 921, 813, 759, 870],
 }
 
