@@ -116,7 +116,8 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
                 half_words: bool, thumb2: bool = False) -> tuple[str, str]:
     """The C test for `x[feature] <= t` (t given as its key) with NaN routed as scikit-learn
     does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte;
-    Thumb-2 cores take a threshold >= 0 with NaN left as two compares (pos_nanleft_split)."""
+    Thumb-2 cores take two compares (`_split`) where the usual test needs an add and literals;
+    the first decides the side NaN goes to, which scikit-learn makes the side most rows take."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
     bits = key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
@@ -126,7 +127,7 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
-    kind = f"{sign}_{side}" + ("_split" if thumb2 and sign == "pos" and missing_left else "")
+    kind = f"{sign}_{side}" + ("_split" if thumb2 and (sign == "neg" or missing_left) else "")
     return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
 
 
