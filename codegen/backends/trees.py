@@ -16,6 +16,7 @@ from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
 from codegen.input_types import INPUT_TYPES
+from codegen.ir.early_exit import tree_contribution_bounds
 from codegen.ir.floatkey import SIGN_BIT
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
 from codegen.ir.model import TreeEnsemble
@@ -88,10 +89,24 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "base": [c_text.int_literal(b) for b in ir.base_score],
         "post": ir.post,
         "tie_margin": ir.tie_margin,
+        "argmax_bar": _argmax_bar_fits(ir),
         "shape": code_shape(ir),
         "class_ctype": c_text.unsigned_type(max(ir.n_outputs - 1, 0)),
         "n_nodes": ir.n_nodes,
     }
+
+
+def _argmax_bar_fits(ir: TreeEnsemble) -> bool:
+    """With a tie margin m, predict's argmax may test acc[k] > bar, bar = leader + m (an add per
+    new leader instead of a subtract per class), when no score plus m can leave int32."""
+    if not ir.tie_margin or ir.leaf_encoding == "class" or ir.n_trees == 0:
+        return False
+    most, least = tree_contribution_bounds(ir)
+    base = ir.base_score.astype(np.int64)
+    top = int((base + np.maximum(most, 0).sum(axis=0)).max())
+    bottom = int((base + np.minimum(least, 0).sum(axis=0)).min())
+    margin = abs(int(ir.tie_margin))
+    return top + margin < 2**31 and bottom - margin >= -(2**31)
 
 
 def _summary(ir: TreeEnsemble) -> list[str]:
