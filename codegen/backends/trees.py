@@ -17,6 +17,7 @@ from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
 from codegen.input_types import INPUT_TYPES
+from codegen.ir.early_exit import tree_contribution_bounds
 from codegen.ir.floatkey import SIGN_BIT
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
 from codegen.ir.model import TreeEnsemble
@@ -26,6 +27,9 @@ from codegen.settings import Settings
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 BYTE_WINDOW = 64  # the AVR's ldd reaches 0..63 bytes past a base pointer
 BASE_CYCLES = 8  # a base pointer held in a register pair: push, pop, set-up
+# Cores with Thumb-2 compare against most float thresholds as an immediate (or one literal), so
+# two plain compares beat the one-compare tricks that need an add and two literals there.
+THUMB2_TARGETS = frozenset({"cortex-m3", "cortex-m4", "cortex-m7"})
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
@@ -97,10 +101,24 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "base": [c_text.int_literal(b) for b in ir.base_score],
         "post": ir.post,
         "tie_margin": ir.tie_margin,
+        "argmax_bar": _argmax_bar_fits(ir),
         "shape": code_shape(ir),
         "class_ctype": c_text.unsigned_type(max(ir.n_outputs - 1, 0)),
         "n_nodes": ir.n_nodes,
     }
+
+
+def _argmax_bar_fits(ir: TreeEnsemble) -> bool:
+    """With a tie margin m, predict's argmax may test acc[k] > bar, bar = leader + m (an add per
+    new leader instead of a subtract per class), when no score plus m can leave int32."""
+    if not ir.tie_margin or ir.leaf_encoding == "class" or ir.n_trees == 0:
+        return False
+    most, least = tree_contribution_bounds(ir)
+    base = ir.base_score.astype(np.int64)
+    top = int((base + np.maximum(most, 0).sum(axis=0)).max())
+    bottom = int((base + np.minimum(least, 0).sum(axis=0)).min())
+    margin = abs(int(ir.tie_margin))
+    return top + margin < 2**31 and bottom - margin >= -(2**31)
 
 
 def _summary(ir: TreeEnsemble) -> list[str]:
@@ -122,9 +140,11 @@ def _summary(ir: TreeEnsemble) -> list[str]:
 # ---- if-else layout -------------------------------------------------------------------------
 
 def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool,
-                half_words: bool) -> tuple[str, str]:
+                half_words: bool, thumb2: bool = False) -> tuple[str, str]:
     """The C test for `x[feature] <= t` (t given as its key) with NaN routed as scikit-learn
-    does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte."""
+    does, on the raw bits: no key is computed at run time. 8-bit targets compare byte by byte;
+    Thumb-2 cores take two compares (`_split`) where the usual test needs an add and literals;
+    the first decides the side NaN goes to, which scikit-learn makes the side most rows take."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
     bits = _threshold_bits(key)
@@ -136,19 +156,21 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
-    kind = f"{sign}_{side}"
+    kind = f"{sign}_{side}" + ("_split" if thumb2 and (sign == "neg" or missing_left) else "")
     return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
 
 
 def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     name, upper = settings.name, settings.name.upper()
     half_words = profile(settings.target).word_bits == 8
+    thumb2 = settings.target in THUMB2_TARGETS
     tests: set[str] = set()
     conditions = []
     for node in range(ir.n_nodes):
         feature, threshold = int(ir.feature[node]), int(ir.threshold[node])
         if ir.input.is_float:
-            kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words)
+            kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words,
+                                     thumb2)
             tests.add(kind)
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"

@@ -31,14 +31,16 @@ def _rows_with_edges(X: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-@pytest.mark.parametrize("layout", ["ifelse", "table"])
-def test_nan_payloads_and_infinities_follow_sklearn(layout):
+@pytest.mark.parametrize(("layout", "target"), [("ifelse", "host"), ("ifelse", "cortex-m4"), ("table", "host")])
+def test_nan_payloads_and_infinities_follow_sklearn(layout, target):
     estimator = fitted("HistGradientBoostingClassifier", "generated_classification", missing=True)
     _, _, X_test, _ = dataset("generated_classification")
     X = _rows_with_edges(X_test)
-    model = codegen.convert(estimator, name="m", layout=layout)
-    if layout == "ifelse":  # the tests this file is about are in the code
-        assert "_le_pos_nanleft(" in model.header_text and "_le_pos_nanright(" in model.header_text
+    model = codegen.convert(estimator, name="m", layout=layout, target=target)
+    if layout == "ifelse":  # the tests this file is about are in the code (Thumb-2: the split ones)
+        split = "_split" if target == "cortex-m4" else ""
+        for test in (f"pos_nanleft{split}", "pos_nanright", f"neg_nanleft{split}", f"neg_nanright{split}"):
+            assert f"_le_{test}(" in model.header_text
     run = model.run_c(X)
     np.testing.assert_array_equal(run.predictions, model.interpret(X).predictions)
     np.testing.assert_array_equal(run.scores, model.interpret(X).scores)

@@ -104,8 +104,9 @@ def test_random_trees_c_equals_interpreter_equals_float_semantics(data):
     else:
         decoded = oracle.predictions * 2.0 ** -lowered.leaf_format.frac_bits
         assert np.abs(decoded - exact.predictions).max(initial=0) <= lowered.error_bound + 1e-12
-    # host: 32-bit bit tests; avr: 16-bit half-word tests (also little-endian here)
-    for layout, target in (("ifelse", "host"), ("ifelse", "avr"), ("table", "host")):
+    # host: 32-bit bit tests; avr: 16-bit half-word tests (also little-endian here);
+    # cortex-m4: the Thumb-2 split compares
+    for layout, target in (("ifelse", "host"), ("ifelse", "avr"), ("ifelse", "cortex-m4"), ("table", "host")):
         header = tree_header(lowered, Settings(name="r", target=target), layout, 0, "test")
         run = run_host(build_host(header, "r"), X, "float32", lowered.n_outputs)
         np.testing.assert_array_equal(run.predictions, oracle.predictions)

@@ -58,9 +58,11 @@ def test_tree_models_agree_on_chips(require_target, estimator_name, data, chip, 
 # cortex-m3 and m7 158 / 180.2 / 206).
 EXPECTED_COUNTS = {
     "atmega328p": {"min": 438, "mean": 520.8, "max": 710},
-    "cortex-m3": {"min": 158, "mean": 179.0, "max": 230},
-    "cortex-m7": {"min": 158, "mean": 179.0, "max": 230},
-    "riscv32": {"min": 155, "mean": 177.8, "max": 231},
+    # Thumb-2 split NaN-left compares (le_pos_nanleft_split) and the exit check's leader in a
+    # register: was 158 / 179.0 / 230
+    "cortex-m3": {"min": 156, "mean": 168.5, "max": 206},
+    "cortex-m7": {"min": 156, "mean": 168.5, "max": 206},
+    "riscv32": {"min": 158, "mean": 180.0, "max": 229},
 }
 
 
