@@ -18,7 +18,7 @@ from codegen.backends.render import render
 from codegen.backends.targets import profile
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.early_exit import tree_contribution_bounds
-from codegen.ir.floatkey import SIGN_BIT
+from codegen.ir.floatkey import key_bits
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
 from codegen.ir.model import TreeEnsemble
 from codegen.reports import score_meaning
@@ -147,7 +147,7 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     the first decides the side NaN goes to, which scikit-learn makes the side most rows take."""
     sign = "pos" if key >= 0 else "neg"
     side = "nanleft" if missing_left else "nanright"
-    bits = _threshold_bits(key)
+    bits = int(key_bits(key))
     top = bits >> 24
     if half_words and _byte_comparable(key):
         window, offset = divmod(4 * feature + 3, BYTE_WINDOW)  # where the top byte is read from
@@ -196,13 +196,9 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     }
 
 
-def _threshold_bits(key: int) -> int:
-    return key if key >= 0 else SIGN_BIT - key  # the threshold's own float bits for t < 0
-
-
 def _byte_comparable(key: int) -> bool:
     """Byte compares need a top byte other than 0x7F / 0xFF (else t is huge or infinite)."""
-    return _threshold_bits(key) >> 24 not in (0x7F, 0xFF)
+    return int(key_bits(key)) >> 24 not in (0x7F, 0xFF)
 
 
 def _byte_bases(ir: TreeEnsemble, name: str) -> list[str]:

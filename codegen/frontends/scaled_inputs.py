@@ -20,7 +20,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from codegen.errors import UserError
 from codegen.frontends.overrides import check_not_overridden
-from codegen.ir.floatkey import INF_BITS, SIGN_BIT
+from codegen.ir.floatkey import INF_BITS, key_bits
 from codegen.ir.model import InputSpec, TreeEnsemble
 
 SCALERS = (StandardScaler, MinMaxScaler)
@@ -152,5 +152,5 @@ def _search(image: _Image, features: np.ndarray, thresholds: np.ndarray,
 def _key_to_float32(keys: np.ndarray) -> np.ndarray:
     """The float32 whose order-preserving key is each key (-inf's key to +inf's)."""
     keys = np.asarray(keys, dtype=np.int64)
-    bits = np.where(keys >= 0, keys, SIGN_BIT - keys).astype(np.uint32)
+    bits = key_bits(keys).astype(np.uint32)
     return bits.view(np.float32).copy()

@@ -48,3 +48,10 @@ def round_down_to_float32(thresholds: np.ndarray) -> np.ndarray:
 def threshold_key(thresholds: np.ndarray) -> np.ndarray:
     """Keys K such that (float32 x <= float64 t) == (float32_key(x) <= K) for non-NaN x."""
     return float32_key(round_down_to_float32(thresholds))
+
+
+def key_bits(keys):
+    """The float32 bits whose order-preserving key is each key (the inverse of float32_key on
+    non-NaN values; -0.0 and +0.0 share the key 0, given as +0.0's bits)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    return np.where(keys >= 0, keys, SIGN_BIT - keys)
