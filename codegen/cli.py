@@ -76,8 +76,8 @@ def inspect(target, as_json, **options):
 @model_options
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of input rows.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="CSV of true labels, for accuracy.")
-@target_option(help_text="Where the C runs: host, or a chip in simavr / qemu (a family: its usual chip, "
-                         "avr = atmega328p).")
+@target_option(help_text="Where the C runs: host, or a chip in simavr / qemu / unicorn (riscv32: an RV32IMC "
+                         "core; a family: its usual chip, avr = atmega328p; esp32 has no simulator).")
 @click.option("--samples", type=click.IntRange(min=1), default=50, show_default=True,
               help="Rows run in a simulator (the first N); the host runs all.")
 @click.option("--proba", is_flag=True,
