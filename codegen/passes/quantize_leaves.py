@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.ir.model import QFormat, TreeEnsemble
+from codegen.ir.model import POST_ARGMAX, QFormat, TreeEnsemble
 
 ACCUMULATOR_BITS = 32
 MAX_FRAC_BITS = 30  # keeps <NAME>_OUTPUT_ONE = 1L << frac_bits within a 32-bit long
@@ -23,7 +23,8 @@ def quantize_leaves(ir: TreeEnsemble) -> TreeEnsemble:
     while True:
         leaves = np.rint(np.ldexp(ir.leaf_values, frac_bits)).astype(np.int64)
         base = np.rint(np.ldexp(ir.base_score, frac_bits)).astype(np.int64)
-        if _score_bound(np.abs(leaves), np.abs(base), tree_of_leaf, ir.n_trees) <= limit:
+        if max(_score_bound(np.abs(leaves), np.abs(base), tree_of_leaf, ir.n_trees),
+               _margin_bound(ir, leaves, tree_of_leaf)) <= limit:
             break
         frac_bits -= 1
     rounding = np.abs(np.ldexp(leaves.astype(np.float64), -frac_bits) - ir.leaf_values)
@@ -35,6 +36,16 @@ def quantize_leaves(ir: TreeEnsemble) -> TreeEnsemble:
         leaf_format=QFormat(ACCUMULATOR_BITS, frac_bits),
         error_bound=float(error),
     )
+
+
+def _margin_bound(ir: TreeEnsemble, leaves: np.ndarray, tree_of_leaf: np.ndarray) -> int:
+    """Binary soft voting may become one margin score s1 - s0 (encode_leaves), whose proven
+    bound is the sum of each tree's largest |v1 - v0|: it must fit too. It can exceed each
+    class's own bound (pure leaves of both classes in every tree)."""
+    if ir.post != POST_ARGMAX or ir.n_outputs != 2 or ir.base_score.any() or (ir.leaf_values < 0).any():
+        return 0
+    margin = np.abs(leaves[:, 1] - leaves[:, 0]).reshape(-1, 1)
+    return int(_score_bound(margin, np.zeros(1, dtype=np.int64), tree_of_leaf, ir.n_trees))
 
 
 def leaf_owner(ir: TreeEnsemble) -> np.ndarray:

@@ -265,3 +265,23 @@ def test_quantize_leaves_edge_cases(case):
     }[case]
     base = np.array([1e6]) if case == "base_only" else np.array([-0.5])
     check_quantized(forest_of_stumps(leaves, base))
+
+
+def test_binary_soft_vote_margin_keeps_within_int32_when_every_tree_has_pure_leaves_of_both_classes():
+    """8 trees each with a pure leaf of either class: the per-class bounds fit 28 fraction bits
+    but the one margin score s1 - s0 needs 27 (a tune candidate once failed validation here)."""
+    import codegen
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+
+    from codegen.optimize import trees as tree_transforms
+
+    X, y = make_classification(3400, 5, n_informative=3, n_redundant=0, random_state=5, flip_y=0.05)
+    forest = RandomForestClassifier(100, random_state=5).fit(X[:2400], y[:2400])
+    order = tree_transforms.greedy_tree_order(forest, X[2400:2700], y[2400:2700])
+    pruned = tree_transforms.cut_depth(tree_transforms.select_trees(forest, order[:8]), 3)
+    for layout in ("ifelse", "table"):
+        converted = codegen.convert(pruned, layout=layout, target="avr")
+        assert converted.ir.leaf_encoding == "scalar" and converted.ir.leaf_format.frac_bits == 27
+        rows = X[2700:].astype(np.float32)
+        np.testing.assert_array_equal(converted.decode(converted.interpret(rows).predictions), pruned.predict(rows))
