@@ -150,6 +150,7 @@ def report_boosting():
 def test_score(model, row, rows) -> float:
     """A recorded candidate's accuracy on the test rows, through its interpreter."""
     from codegen.optimize.candidates import apply_transform, transform_grid
+
     from codegen.optimize.evaluate import score
 
     X_val, _, X_test, y_test = rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -56,21 +57,28 @@ def _input_spec(spec: InputSpec, settings: Settings) -> InputSpec:
 
 def _convert_trees(estimator, settings: Settings, verify: bool, warn=None) -> ConvertedModel:
     from codegen.backends.trees import choose_layout, tree_header
-    from codegen.fit import fit_layout
+    from codegen.fit import chip_flash_bytes, fit_layout, names_a_chip, tree_code_bytes
 
     float_ir = read_trees(estimator)
     float_ir = float_ir.with_(input=_input_spec(float_ir.input, settings))
     ir = lower_trees(float_ir, verify=verify)
     layout = fit_layout(ir, settings, choose_layout(ir, settings), warn)  # before any C text
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
-    header = tree_header(ir, settings, layout, model_hash, __version__)
+    header = functools.partial(tree_header, ir, settings, layout, model_hash, __version__)
     report = tree_report(ir, layout, settings.target)
+    if settings.check_flash and names_a_chip(settings.chip, settings.target):
+        from codegen.link_check import confirm_fits
+
+        header = header()
+        confirm_fits(header, settings, tree_code_bytes(ir, layout, settings.target),
+                     chip_flash_bytes(settings.chip, settings.target),
+                     f"{ir.n_trees} trees with {ir.n_nodes:,} decision nodes as {layout} code")
     if settings.layout == "auto":
         from codegen.fit import auto_layout
 
         report["layout_auto"] = auto_layout(ir, settings)[1]  # which layout auto picked and why
     return ConvertedModel(estimator, settings, "trees", ir, header, model_hash, layout,
-                          lambda X: interpret_trees(ir, X), report)
+                          functools.partial(interpret_trees, ir), report)
 
 
 def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
@@ -89,7 +97,7 @@ def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = mlp_header(ir, settings, model_hash)
     return ConvertedModel(estimator, settings, "mlp", ir, header, model_hash, "mlp",
-                          lambda X: interpret_mlp(ir, X), mlp_report(ir))
+                          functools.partial(interpret_mlp, ir), mlp_report(ir))
 
 
 @dataclass
@@ -98,11 +106,17 @@ class ConvertedModel:
     settings: Settings
     kind: str  # "trees" or "mlp"
     ir: object  # the integer IR
-    header_text: str
+    _header: object  # the C text, or a function that renders it on first use
     model_hash: int
     layout: str
     _interpret: object = field(repr=False)
     _report: dict = field(repr=False)
+
+    @property
+    def header_text(self) -> str:
+        if callable(self._header):
+            self._header = self._header()
+        return self._header
 
     @property
     def name(self) -> str:
@@ -132,6 +146,16 @@ class ConvertedModel:
                     **(proba_report(self.ir) if self.kind == "trees" else {}))
 
     # ---- running the model ----------------------------------------------------------------
+
+    def relayout(self, layout: str) -> ConvertedModel:
+        """The same lowered trees in another layout (no re-lowering: only the C text differs)."""
+        from codegen.backends.trees import tree_header
+
+        if self.kind != "trees" or layout == self.layout:
+            return self
+        header = functools.partial(tree_header, self.ir, self.settings, layout, self.model_hash, __version__)
+        return ConvertedModel(self.estimator, self.settings, self.kind, self.ir, header, self.model_hash, layout,
+                              self._interpret, tree_report(self.ir, layout, self.settings.target))
 
     def check_rows(self, X) -> np.ndarray:
         X = np.asarray(X)

@@ -4,6 +4,8 @@ the host target does not silently write a header of hundreds of megabytes."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from codegen.backends.targets import profile
 from codegen.errors import UserError
 
@@ -21,6 +23,15 @@ CORE_FLASH_LIMIT = 16 * 1024 * 1024
 AUTO_FLASH_SHARE = 0.9
 
 
+# If-else code bytes = node * decision nodes + leaf * leaf entries (scores a leaf adds to) +
+# tree * trees, by family and input type: fitted to built forests and boosters
+# (benchmarks/node_bytes.py); float32 nodes compare 4-byte keys, integer inputs 1-2 bytes.
+IFELSE_BYTES: dict[tuple[str, str], tuple[float, float, float]] = {}
+# No layout stores a decision node in fewer bytes (a table node: 1-byte feature and threshold,
+# one child offset); below this a model is certainly too big, without converting it.
+MIN_NODE_BYTES = 3
+
+
 def chip_flash_bytes(chip: str, family: str) -> int:
     """Flash of a named chip or board when mcugen knows it, else of its family's profile."""
     from codegen.device.boards import BOARDS
@@ -33,12 +44,24 @@ def chip_flash_bytes(chip: str, family: str) -> int:
     return profile(family).flash_bytes
 
 
+def ifelse_terms(ir) -> tuple[int, int, int]:
+    """Decision nodes, leaf entries and trees: what if-else code size grows with."""
+    entries = int(np.count_nonzero(ir.leaf_values)) if ir.leaf_encoding == "sparse" else ir.n_leaves
+    return ir.n_nodes, entries, ir.n_trees
+
+
+def ifelse_bytes(ir, family: str) -> int:
+    """Estimated flash of the model's if-else code (see IFELSE_BYTES)."""
+    constants = IFELSE_BYTES.get((family, ir.input.dtype), (profile(family).ifelse_node_bytes, 0.0, 0.0))
+    return int(sum(c * t for c, t in zip(constants, ifelse_terms(ir), strict=True)))
+
+
 def tree_code_bytes(ir, layout: str, family: str) -> int:
     """Rough flash of the model's code and tables in `layout`."""
     from codegen.backends.trees import estimate_table_bytes
 
     if layout == "ifelse":
-        return ir.n_nodes * profile(family).ifelse_node_bytes
+        return ifelse_bytes(ir, family)
     return estimate_table_bytes(ir)
 
 
@@ -96,6 +119,8 @@ def fit_layout(ir, settings, layout: str, warn=None) -> str:
     family = settings.target
     if family == "host":
         return _host_layout(ir, settings, layout, warn)
+    if not settings.check_flash:
+        return layout
     flash = chip_flash_bytes(settings.chip, family)
     need = tree_code_bytes(ir, layout, family)
     if need <= CLEARLY_TOO_BIG * flash:

@@ -9,18 +9,10 @@ from codegen.ir.model import TreeEnsemble
 
 
 def tree_depths(ir: TreeEnsemble) -> np.ndarray:
-    """Depth of each tree (decisions on its longest path), without recursion."""
-    depths = np.zeros(ir.n_trees, dtype=np.int64)
-    for tree, root in enumerate(ir.roots):
-        stack = [(int(root), 0)]
-        while stack:
-            child, depth = stack.pop()
-            if child < 0:
-                depths[tree] = max(depths[tree], depth)
-            else:
-                stack.append((int(ir.left[child]), depth + 1))
-                stack.append((int(ir.right[child]), depth + 1))
-    return depths
+    """Depth of each tree (decisions on its longest path)."""
+    from codegen.ir.walk import tree_depths as depths
+
+    return depths(ir)
 
 
 def score_meaning(ir: TreeEnsemble) -> str:

@@ -77,6 +77,7 @@ class Settings:
     target: str = "host"
     quantization: InputQuantization = field(default_factory=InputQuantization)
     chip: str = ""  # the target as named (`atmega2560`, a board), for its flash; "" = target
+    check_flash: bool = True  # refuse a model too big for the chip (tune: the build decides instead)
 
     def __post_init__(self) -> None:
         check_identifier(self.name)

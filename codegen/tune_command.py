@@ -85,21 +85,34 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
         click.echo(format_closest(result), err=True)
         click.echo("error: no candidate meets the budgets (closest above); relax a budget or raise --budget", err=True)
         sys.exit(1)
-    click.echo(format_choice(result))
+    click.echo(format_choice(result, output, data, labels))
 
 
 def format_front(result) -> str:
     counter = next((r["counter"] for r in result.rows if r.get("fits")), "cycles")
-    lines = [f"{result.n_evaluated} candidates scored, {sum(1 for r in result.rows if r.get('measured'))} simulated "
-             f"on the {result.target} in {result.seconds:.0f} s; Pareto front:",
-             f"  {'score':>6} {'drop':>5} {counter:>12} {'flash':>7} {'RAM':>5} {'energy pJ':>10}  candidate"]
+    phases = ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in result.phases.items())
+    simulated = sum(1 for r in result.rows if r.get("measured"))
+    lines = [f"{result.n_evaluated} candidates scored, {simulated} simulated on the {result.target} in "
+             f"{result.seconds:.0f} s ({phases})", format_as_trained(result), "Pareto front:",
+             f"  {'score':>13} {'drop':>5} {counter:>12} {'flash':>7} {'RAM':>5} {'energy pJ':>10}  candidate"]
     for row in result.pareto:
         lines.append(_line(row))
     return "\n".join(lines)
 
 
+def format_as_trained(result) -> str:
+    found = result.as_trained()
+    text = (f"as trained: {found['score']:.2f} ± {found['score_se']:.2f} (cross-validated on "
+            f"{result.decision_rows} rows)")
+    if found["fits"]:
+        return text + f", fits the {result.target} in {found['flash_bytes']:,} B"
+    needs = f", needs about {found['needs_bytes']:,} B" if found.get("needs_bytes") else ""
+    return text + f"; does not fit the {result.target}{needs}"
+
+
 def _line(row: dict) -> str:
-    return (f"  {row['score']:6.2f} {row['accuracy_drop']:5.2f} {row['cycles']:12,.0f} {row['flash_bytes']:7,} "
+    score = f"{row['score']:.2f} ± {row['score_se']:.2f}"
+    return (f"  {score:>13} {row['accuracy_drop']:5.2f} {row['cycles']:12,.0f} {row['flash_bytes']:7,} "
             f"{row['ram_bytes']:5,} {row['energy_pj']:10,.0f}  {row['transform']} [{row['layout']}, {row['input']}]")
 
 
@@ -112,14 +125,34 @@ def format_closest(result) -> str:
     return "\n".join(lines)
 
 
-def format_choice(result) -> str:
+def format_choice(result, output: str = "OUT", data: str = "X.csv", labels: str = "y.csv") -> str:
     best = result.best
-    settings = best["_settings"]
-    text = (f"chosen: {best['transform']} [{best['layout']}, {best['input']}]: validation score "
-            f"{best['score']:.2f} (as trained {result.baseline_score:.2f})")
-    if "best" in result.test_scores:
-        text += f", test score {result.test_scores['best']:.2f} (as trained {result.test_scores['original']:.2f})"
-    if settings.input != "float32":
-        text += (f"\nthe device passes {settings.input} readings; the scale and zero point per feature are in "
+    text = (f"chosen: {best['transform']} [{best['layout']}, {best['input']}]: {best['score']:.2f} ± "
+            f"{best['score_se']:.2f}, drop {best['accuracy_drop']:.2f} ± {best['drop_se']:.2f} below the model as "
+            f"trained (cross-validated)")
+    scores = result.report_scores
+    if "best" in scores:
+        text += (f"\non the {scores['rows']} report rows no decision used: {scores['best']:.2f} ± "
+                 f"{scores['best_se']:.2f} (as trained {scores['original']:.2f} ± {scores['original_se']:.2f}; drop {scores['drop']:.2f} ± "
+                 f"{scores['drop_se']:.2f})")
+    if best["input"] != "float32":
+        text += (f"\nthe device passes {best['input']} readings; the scale and zero point per feature are in "
                  f"{result.name}.json (settings)")
-    return text
+    return text + "\ncheck this exact build: " + verify_command(result, output, data, labels)
+
+
+def verify_command(result, output: str, data: str, labels: str) -> str:
+    """The `mcugen verify` line that checks the chosen build (layout, input type, scale and zero
+    point) on float rows, on the same simulated chip."""
+    from pathlib import Path
+
+    settings = result.settings()
+    folder = Path(output)
+    words = ["mcugen", "verify", str(folder / result.model_file), "--data", data, "--labels", labels,
+             "--target", result.target, "--layout", settings["layout"], "--name", result.name]
+    if settings["input"] != "float32":
+        words += ["--input", settings["input"], "--scale", str(folder / "input_scale.json"),
+                  "--zero-point", str(folder / "input_zero_point.json")]
+    import shlex
+
+    return " ".join(shlex.quote(word) for word in words)

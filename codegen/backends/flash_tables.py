@@ -75,10 +75,22 @@ def _padded(size: int, pad: bool) -> int:
     return size + (size % 2 if pad else 0)
 
 
-def _rows(values: np.ndarray, pad: bool) -> list[str]:
-    if pad and (values.size % 2 or values.size == 0):
-        values = np.append(values, [0] * (2 - values.size % 2))
-    return c_text.table_rows(values)
+class _Rows:
+    """The C rows of a table, printed only when a template iterates them: sizes (and tune's
+    many candidates) need the counts, not the text."""
+
+    def __init__(self, values: np.ndarray, pad: bool):
+        self.values, self.pad = values, pad
+
+    def __iter__(self):
+        values = self.values
+        if self.pad and (values.size % 2 or values.size == 0):
+            values = np.append(values, [0] * (2 - values.size % 2))
+        return iter(c_text.table_rows(values))
+
+
+def _rows(values: np.ndarray, pad: bool) -> _Rows:
+    return _Rows(values, pad)
 
 
 def read(upper: str, table: dict, index: str) -> str:

@@ -128,6 +128,18 @@ def run_on_target(
     )
 
 
+def model_footprint(target: str, header_text: str, name: str, input_dtype: str) -> sizes.Footprint:
+    """The model's own flash and RAM built for `target` (as `run_on_target` sizes it, nothing
+    run); a UserError with the numbers when the firmware does not fit the chip."""
+    n_features = _header_int(header_text, name, "N_FEATURES")
+    rows = np.zeros((1, n_features), dtype=INPUT_TYPES[input_dtype].numpy)
+    with tempfile.TemporaryDirectory(prefix="mcugen-size-") as tmp:
+        header = Path(tmp) / f"{name}.h"
+        header.write_text(header_text)
+        job = _make_job(target, header, name, rows, input_dtype, False, ())
+        return _plan(job, rows, Path(tmp) / "build")[1]
+
+
 def _make_job(
     target: str,
     header: Path,

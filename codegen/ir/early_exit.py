@@ -37,34 +37,25 @@ class ExitPlan:
     margin: int  # argmax: tie_margin; sign: T (class 1 iff s > T)
 
 
-def tree_leaves(ir: TreeEnsemble, tree: int) -> list[int]:
-    """The leaf indices reachable in one tree (iterative: trees may be deep)."""
-    leaves, stack = [], [int(ir.roots[tree])]
-    while stack:
-        child = stack.pop()
-        if child < 0:
-            leaves.append(-child - 1)
-        else:
-            stack += [int(ir.left[child]), int(ir.right[child])]
-    return leaves
-
-
 def tree_contribution_bounds(ir: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
     """Per tree and output, the largest and smallest amount the tree can add to the score
     (vote counters for "class" leaves)."""
-    most = np.zeros((ir.n_trees, ir.n_outputs), dtype=np.int64)
-    least = np.zeros_like(most)
-    for tree in range(ir.n_trees):
-        values = ir.leaf_values[tree_leaves(ir, tree)].astype(np.int64)
-        if ir.leaf_encoding == "class":
-            one_hot = np.zeros((len(values), ir.n_outputs), dtype=np.int64)
-            one_hot[np.arange(len(values)), values[:, 0]] = 1
-            values = one_hot
-        elif ir.leaf_encoding == "scalar":
-            column = np.zeros((len(values), ir.n_outputs), dtype=np.int64)
-            column[:, int(ir.tree_output[tree])] = values[:, 0]
-            values = column
-        most[tree], least[tree] = values.max(axis=0), values.min(axis=0)
+    from codegen.ir.walk import reached_leaves
+
+    trees, leaves = reached_leaves(ir)
+    values = ir.leaf_values[leaves].astype(np.int64)
+    if ir.leaf_encoding == "class":
+        one_hot = np.zeros((len(values), ir.n_outputs), dtype=np.int64)
+        one_hot[np.arange(len(values)), values[:, 0]] = 1
+        values = one_hot
+    elif ir.leaf_encoding == "scalar":
+        column = np.zeros((len(values), ir.n_outputs), dtype=np.int64)
+        column[np.arange(len(values)), np.asarray(ir.tree_output)[trees]] = values[:, 0]
+        values = column
+    most = np.full((ir.n_trees, ir.n_outputs), np.iinfo(np.int64).min, dtype=np.int64)
+    least = np.full_like(most, np.iinfo(np.int64).max)
+    np.maximum.at(most, trees, values)
+    np.minimum.at(least, trees, values)
     return most, least
 
 

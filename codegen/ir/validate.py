@@ -48,26 +48,19 @@ def validate_trees(ir: TreeEnsemble, partial: bool = False) -> None:
 
 def _check_no_overflow(ir: TreeEnsemble) -> None:
     """Every partial sum of every score must fit the accumulator (int32)."""
+    from codegen.ir.walk import reached_leaves
+
     limit = 2 ** (ir.leaf_format.bits - 1) - 1
     worst = [abs(int(b)) for b in ir.base_score]
-    for tree, root in enumerate(ir.roots):
-        largest = np.abs(ir.leaf_values[_leaves_of(ir, int(root))]).max(axis=0)
+    trees, leaves = reached_leaves(ir)
+    largest = np.zeros((ir.n_trees, ir.leaf_values.shape[1]), dtype=np.int64)
+    np.maximum.at(largest, trees, np.abs(ir.leaf_values[leaves].astype(np.int64)))
+    for tree in range(ir.n_trees):
         if ir.leaf_encoding == "scalar":
-            worst[int(ir.tree_output[tree])] += int(largest[0])
+            worst[int(ir.tree_output[tree])] += int(largest[tree, 0])
         else:
-            worst = [w + int(v) for w, v in zip(worst, largest)]
+            worst = [w + int(v) for w, v in zip(worst, largest[tree])]
     _require(max(worst) <= limit, f"scores may reach {max(worst)}, beyond the int32 accumulator")
-
-
-def _leaves_of(ir: TreeEnsemble, root: int) -> list[int]:
-    leaves, stack = [], [root]
-    while stack:
-        child = stack.pop()
-        if child < 0:
-            leaves.append(-child - 1)
-        else:
-            stack.extend((int(ir.left[child]), int(ir.right[child])))
-    return leaves
 
 
 def _is_forest(ir: TreeEnsemble) -> bool:

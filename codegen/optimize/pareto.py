@@ -13,7 +13,7 @@ import numpy as np
 @dataclass(frozen=True)
 class Budgets:
     """Limits a chosen candidate must meet (None: no limit). Accuracy drop is in points
-    (percent) of validation accuracy below the model as trained."""
+    (percent) below the model as trained, judged by its upper confidence bound."""
 
     max_flash: int | None = None
     max_ram: int | None = None
@@ -28,14 +28,23 @@ class Budgets:
 
 
 def misses(row: dict, budgets: Budgets) -> list[str]:
-    """What keeps a row from being chosen: not fitting, not measured, budgets exceeded."""
+    """What keeps a row from being chosen: refused, not fitting, not measured, budgets exceeded.
+    The accuracy budget is judged by the drop's upper confidence bound (see estimates.py)."""
+    if "score" not in row:
+        return [row.get("reason") or "not scored"]
+    if row.get("fits") is False:
+        return [row.get("reason") or "does not fit the chip"]
     if not row.get("fits"):
-        return ["does not fit the chip"]
+        return ["not simulated (beyond --budget or --time)"]
     if row.get("c_agreement") != 1.0:
         return ["C differs from the interpreter"]
     found = []
     for column, limit in budgets.limits().items():
-        if row[column] > limit:
+        if column == "accuracy_drop":
+            if row["drop_upper"] > limit:
+                found.append(f"accuracy drop {row['accuracy_drop']:.2f} ± {row['drop_se']:.2f} "
+                             f"(upper bound {row['drop_upper']:.2f}) > {_number(limit)}")
+        elif row[column] > limit:
             found.append(f"{column} {_number(row[column])} > {_number(limit)}")
     return found
 
@@ -43,32 +52,50 @@ def misses(row: dict, budgets: Budgets) -> list[str]:
 def excess(row: dict, budgets: Budgets) -> float:
     """How far a row is from meeting the budgets (0 when it meets them): the sum of each
     exceeded limit's relative excess; not fitting counts as infinitely far."""
-    if not row.get("fits") or row.get("c_agreement") != 1.0:
+    if not row.get("fits") or row.get("c_agreement") != 1.0 or "score" not in row:
         return float("inf")
     total = 0.0
     for column, limit in budgets.limits().items():
-        if row[column] > limit:
-            total += (row[column] - limit) / max(abs(limit), 1.0)
+        value = row["drop_upper"] if column == "accuracy_drop" else row[column]
+        if value > limit:
+            total += (value - limit) / max(abs(limit), 1.0)
     return total
 
 
 def choose(rows: list[dict], budgets: Budgets) -> dict | None:
-    """The most accurate row within the budgets; ties: least energy, then fewest cycles."""
+    """With an accuracy budget: the candidate of least energy within every budget (the user
+    said how much accuracy to trade; ties: higher score, fewer cycles). Without one: the most
+    accurate candidate within the other budgets and, among those tied with it (its paired lead
+    within one standard error, the one-standard-error rule), the one of least energy."""
     eligible = [row for row in rows if not misses(row, budgets)]
     if not eligible:
         return None
-    return min(eligible, key=lambda row: (-row["score"], row["energy_pj"], row["cycles"], row["flash_bytes"]))
+    cheapest = lambda row: (row["energy_pj"], -row["score"], row["cycles"], row["flash_bytes"], row["id"])  # noqa: E731
+    if budgets.max_accuracy_drop is not None:
+        return min(eligible, key=cheapest)
+    leader = max(eligible, key=lambda row: (row["score"], -row["energy_pj"]))
+    return min((row for row in eligible if ties_with(row, leader)), key=cheapest)
+
+
+def ties_with(row: dict, leader: dict) -> bool:
+    """`leader` is not better than `row` by more than one standard error of their paired difference."""
+    if "_points" not in row or "_points" not in leader:
+        return row is leader
+    difference = np.asarray(leader["_points"]) - np.asarray(row["_points"])
+    if len(difference) < 2:
+        return row is leader
+    return difference.mean() <= difference.std(ddof=1) / np.sqrt(len(difference))
 
 
 def closest(rows: list[dict], budgets: Budgets, count: int = 5) -> list[dict]:
-    measured = [row for row in rows if row.get("fits")]
+    measured = [row for row in rows if row.get("fits") and "score" in row]
     return sorted(measured, key=lambda row: (excess(row, budgets), -row["score"]))[:count]
 
 
 def front(rows: list[dict], costs=("cycles", "flash_bytes", "energy_pj")) -> list[dict]:
     """Rows that fit and that no other fitting row beats on score and every cost; sorted by
     score, best first."""
-    fitting = [row for row in rows if row.get("fits")]
+    fitting = [row for row in rows if row.get("fits") and "score" in row and row.get("duplicate_of") is None]
     if not fitting:
         return []
     points = np.array([[-row["score"], *(row[c] for c in costs)] for row in fitting], dtype=np.float64)

@@ -17,14 +17,14 @@ def pareto_figure(result):
         raise UserError("the Pareto plot needs matplotlib: pip install 'mcugen[tune]'") from None
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
-    measured = [row for row in result.rows if row.get("fits")]
+    measured = [row for row in result.rows if row.get("fits") and "score" in row]
     counter = measured[0]["counter"] if measured else "cycles"
     for ax, column, label, limit in (
         (axes[0], "cycles", f"{counter} per inference ({result.target})", result.budgets.max_cycles),
         (axes[1], "flash_bytes", "model flash (bytes)", result.budgets.max_flash),
     ):
         _panel(ax, result, measured, column, label, limit)
-    axes[0].set_ylabel("validation accuracy (%)" if _is_classifier(result) else "validation R² (points)")
+    axes[0].set_ylabel("cross-validated accuracy (%)" if _is_classifier(result) else "cross-validated R² (points)")
     title = f"mcugen tune: {len(measured)} candidates that fit the {result.target}"
     if result.best is not None:
         title += f"; chosen: {result.best['transform']} ({result.best['layout']}, {result.best['input']})"
@@ -44,7 +44,9 @@ def _panel(ax, result, measured, column, label, limit) -> None:
         ax.scatter([r[column] for r in originals], [r["score"] for r in originals], marker="s", s=60,
                    facecolors="none", edgecolors="black", label="as trained")
     else:
-        ax.axhline(result.baseline_score, color="black", lw=0.8, ls=":", label="as trained (does not fit)")
+        needs = result.as_trained().get("needs_bytes")
+        label = "as trained: does not fit" + (f", needs ~{needs:,} B" if needs else "")
+        ax.axhline(result.baseline_score, color="black", lw=0.8, ls=":", label=label)
     if result.best is not None:
         ax.scatter([result.best[column]], [result.best["score"]], marker="*", s=180, color="tab:red", label="chosen")
     if result.budgets.max_accuracy_drop is not None:

@@ -1,13 +1,15 @@
 """`codegen.tune(...)`: transform a model many ways, measure the promising candidates on the
-simulated chip, and pick the most accurate one within the budgets.
+simulated chip, and pick the best one within the budgets.
 
-1. Validation rows are held out of the data (or given); the rest are test rows, used only to
-   report the chosen candidate's accuracy, never to choose it. For forests, half the
-   validation rows pick the trees (greedy order) and the other half score the candidates.
-2. Every transform x input type x layout is converted and scored by the interpreter on the
-   validation rows (cheap and exact).
-3. At most `budget` of them are built and run in the simulator, taken from the cheap Pareto
-   layers (score, estimated flash, energy) outward; measurements are cached by digest.
+1. Rows: the search decides by the decision rows (`X_val` when given, else all of `X` but a
+   held-out report share); the report rows are used only to report the chosen candidate.
+2. Every candidate (transforms x input type) is converted, every layout on its own (the
+   chip's size check off: near the limit the build decides), and scored on every decision
+   row by a model that never learned from it (estimates.py, scoring.py).
+3. The model as trained is the baseline, whether or not it fits.
+4. At most `budget` distinct builds (identical C is measured once) are run in the simulator,
+   the model as trained first, then the candidates within the accuracy budget from the cheap
+   Pareto layers outward; measurements are cached by digest.
 """
 
 from __future__ import annotations
@@ -18,66 +20,74 @@ import time
 import numpy as np
 
 from codegen.api import __version__, convert_with
-from codegen.backends.targets import profile
 from codegen.errors import UserError
 from codegen.harness.targets import target_memory
-from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES, cache, pareto
-from codegen.optimize.candidates import INPUT_TYPES, apply_transform, layouts_for, model_family, transform_grid
-from codegen.optimize.evaluate import Context, device_rows, evaluate, score
+from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES, cache, estimates, pareto, transforms
+from codegen.optimize.evaluate import BUILD_MARGIN, Context, convert_candidate, converted_of, device_rows, settings_for
 from codegen.optimize.measure import MeasureTask, measure
 from codegen.optimize.parallel import joblib_backend
 from codegen.optimize.result import TuneResult
+from codegen.optimize.scoring import as_trained_predictions, forest_predictions
 
-VALIDATION_SHARE = 0.5
+INPUT_TYPES = ("float32", "int16", "int8")
+REPORT_SHARE = 0.2  # of --data held out to report the chosen candidate (without --val-data)
 
 
 def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, name: str = "model",
          budgets: pareto.Budgets | None = None, budget: int = DEFAULT_BUDGET, time_limit: float | None = None,
          samples: int = DEFAULT_SAMPLES, jobs: int = 1, backend: str = "local", address: str | None = None,
-         cache_dir=None, seed: int = 0, progress: bool = False) -> TuneResult:
+         cache_dir=None, seed: int = 0, progress: bool = False, report_share: float = REPORT_SHARE,
+         warn=None) -> TuneResult:
     """Search transforms and implementations of the fitted `model` for the simulated chip
-    `target`. X, y: rows the model was not trained on; half become validation rows unless
-    X_val/y_val are given (then all of X, y are test rows)."""
+    `target`. X, y: rows the model was not trained on. Without X_val/y_val, `report_share` of
+    them are held out to report the choice and the search decides by the rest (cross-validated);
+    with them, the search decides by X_val and all of X, y are report rows."""
     from codegen.harness.targets import SIM_TARGETS
 
     if target not in SIM_TARGETS:
         raise UserError(f"unknown target {target!r}; tune measures on one of {', '.join(SIM_TARGETS)}")
     if budget < 1 or samples < 1:
         raise UserError("--budget and --samples must be at least 1")
+    warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
     budgets = budgets or pareto.Budgets()
-    X_val, y_val, X_test, y_test = split_rows(X, y, X_val, y_val, seed)
-    family = model_family(model)
-    order = None
-    if family == "forest":  # trees are picked on half the validation rows, scored on the other half
-        X_val, y_val, X_pick, y_pick = _halves(X_val, y_val, seed)
-        order = _tree_order(model, X_pick, y_pick)
-    classify = hasattr(model, "classes_") or hasattr(getattr(model, "steps", [[None, None]])[-1][1], "classes_")
-    conversion_target = conversion_target_of(target)
-    context = Context(name, conversion_target, X_val, y_val, classify, profile(conversion_target).ifelse_node_bytes)
-    chip_flash, _ = target_memory(target)
-    grid = transform_grid(model)
-    rows = _evaluate_all(context, model, grid, order, family, chip_flash, jobs if backend == "local" else 1)
-    if not rows:
-        raise UserError("mcugen could not convert the model in any setting; check that `mcugen convert` takes it")
-    baseline = rows[0]["score"]
+    X_dec, y_dec, X_rep, y_rep = split_rows(X, y, X_val, y_val, seed, report_share)
+    classify = is_classifier(model)
+    _check_labels(model, y_dec, classify, warn)
+    too_few = estimates.too_few_rows(len(X_dec), budgets.max_accuracy_drop)
+    if too_few:
+        warn(too_few)
+    clock = _Phases()
+    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, target_memory(target)[0])
+    grid = transforms.candidate_grid(model)
+    rows = _convert_all(context, model, grid, jobs if backend == "local" else 1, progress)
+    clock.lap("converting")
+    baseline = _baseline(model, rows, context, X_rep)
+    _score(rows, model, grid, context, baseline["_points"], seed)
+    clock.lap("scoring")
     for index, row in enumerate(rows):
         row["id"] = index
-        row["accuracy_drop"] = round(baseline - row["score"], 6)
-    chosen_rows = select_for_measurement(rows, budget, budgets.max_accuracy_drop)
-    started = time.monotonic()
-    _measure(chosen_rows, context, target, samples, jobs, backend, address, cache_dir, time_limit, progress)
-    recorded = [row for row in rows if "fits" in row]
-    best = pareto.choose(recorded, budgets)
-    result = TuneResult(rows=recorded, best=best, budgets=budgets, target=target, name=name, baseline_score=baseline,
-                        n_evaluated=len(rows), seconds=time.monotonic() - started, original=model)
-    result.test_scores = _test_scores(rows[0], best, model, grid, order, context, X_test, y_test)
+    chosen_rows = select_for_measurement(rows, budgets.max_accuracy_drop, context.chip_flash)
+    _measure(chosen_rows, context, target, samples, jobs, backend, address, cache_dir, time_limit, progress,
+             budget)
+    clock.lap("measuring")
+    best = pareto.choose(rows, budgets)
+    result = TuneResult(rows=rows, best=best, budgets=budgets, target=target, name=name, baseline=baseline,
+                        n_evaluated=len(rows), seconds=clock.total(), phases=clock.seconds, original=model,
+                        decision_rows=len(X_dec), report_rows=len(X_rep))
     if best is not None:
-        result.best_model = apply_transform(model, grid[best["_grid"]], order)
-        result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_val)
+        result.best_model = transforms.apply(model, best["_candidate"], _prepared(model, best["_candidate"], context))
+        result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_dec)
+    result.report_scores = _report_scores(result, baseline, X_rep, y_rep, classify)
     return result
 
 
-def split_rows(X, y, X_val, y_val, seed: int):
+def is_classifier(model) -> bool:
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return hasattr(final, "classes_") or type(final).__name__ == "IsolationForest"
+
+
+def split_rows(X, y, X_val, y_val, seed: int, report_share: float = REPORT_SHARE):
+    """Decision rows and report rows (see `tune`)."""
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
     if len(X) != len(y):
         raise UserError(f"--labels has {len(y)} rows but --data has {len(X)}; give one label per row")
@@ -86,11 +96,14 @@ def split_rows(X, y, X_val, y_val, seed: int):
         if y_val is None or len(X_val) != len(y_val):
             raise UserError("--val-data and --val-labels must have the same number of rows")
         return X_val, y_val, X, y
-    if len(X) < 4:
-        raise UserError(f"--data has {len(X)} rows; give at least 4 (half are held out for validation)")
+    if not 0.0 <= report_share < 1.0:
+        raise UserError(f"the report share must be in [0, 1), not {report_share}")
+    cut = int(round(len(X) * report_share))
+    if len(X) - cut < 10:
+        raise UserError(f"--data has {len(X)} rows; the search needs at least 10 to decide by "
+                        f"(after {report_share:.0%} held out to report the choice): give more rows")
     shuffled = np.random.default_rng(seed).permutation(len(X))
-    cut = int(round(len(X) * VALIDATION_SHARE))
-    return X[shuffled[:cut]], y[shuffled[:cut]], X[shuffled[cut:]], y[shuffled[cut:]]
+    return X[shuffled[cut:]], y[shuffled[cut:]], X[shuffled[:cut]], y[shuffled[:cut]]
 
 
 def conversion_target_of(target: str) -> str:
@@ -100,61 +113,182 @@ def conversion_target_of(target: str) -> str:
     return CONVERSION_TARGET.get(target, "avr" if target.startswith("atmega") else target)
 
 
-def _halves(X, y, seed: int):
-    """Scoring rows and picking rows. Scoring a sub-forest on the rows that picked its trees
-    flatters it by points (measured on digits), so the two are kept apart."""
-    if len(X) < 4:
-        raise UserError(f"a forest needs at least 4 validation rows (half pick trees, half score), not {len(X)}")
-    shuffled = np.random.default_rng(seed + 1).permutation(len(X))
-    half = len(X) // 2
-    return X[shuffled[half:]], y[shuffled[half:]], X[shuffled[:half]], y[shuffled[:half]]
+def _check_labels(model, y, classify: bool, warn) -> None:
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    known = getattr(final, "classes_", (-1, 1) if classify else None)
+    if known is None:
+        return
+    unseen = sorted(set(np.asarray(y).astype(str)) - {str(c) for c in known})
+    if unseen:
+        warn(f"labels {', '.join(unseen[:5])} are not classes the model knows ({', '.join(map(str, known))[:80]}); "
+             "rows with them count as wrong for every candidate")
 
 
-def _tree_order(model, X_pick, y_pick):
-    from codegen.optimize.trees import greedy_tree_order
+def _prepared(model, candidate: dict, context: Context) -> dict:
+    """What the candidate's transforms learn, learned on every decision row."""
+    return transforms.prepare(model, {a: v for a, v in candidate.items()
+                                      if transforms.BY_AXIS[a].learns_from_rows}, context.X, context.y)
 
-    return greedy_tree_order(model, X_pick, y_pick)
+
+def layouts_for(model) -> tuple[str, ...]:
+    """Every tree layout the backends offer (asked at run time, so layouts added later are
+    searched too); MLPs have one code shape."""
+    from codegen.frontends import model_kind
+
+    if model_kind(model) == "mlp":
+        return ("auto",)
+    from codegen.settings import LAYOUTS
+
+    return tuple(layout for layout in LAYOUTS if layout != "auto")
 
 
-def _evaluate_all(context: Context, model, grid: list[dict], order, family: str, chip_flash: int,
-                  jobs: int) -> list[dict]:
-    """Scores every transform x input x layout; local processes share the grid in `jobs`
-    interleaved slices (each slice is one task, so the model is sent once per process)."""
+def _convert_all(context: Context, model, grid: list[dict], jobs: int, progress: bool) -> list[dict]:
+    """Every candidate x input type x layout, converted (in `jobs` local processes)."""
     from joblib import Parallel, delayed
 
-    slices = [list(range(start, len(grid), jobs)) for start in range(min(jobs, len(grid)))]
-    parts = Parallel(n_jobs=len(slices))(
-        delayed(_evaluate_slice)(context, model, grid, indices, order, family, chip_flash) for indices in slices)
-    rows = [row for part in parts for row in part]
-    return sorted(rows, key=lambda row: row["_grid"])  # stable: grid order, then input and layout
-
-
-def _evaluate_slice(context: Context, model, grid, indices, order, family: str, chip_flash: int) -> list[dict]:
+    learned = {}
+    for candidate in grid:
+        key = _learned_key(candidate)
+        if key and key not in learned:
+            learned[key] = _prepared(model, candidate, context)
+    bar = progress_bar(len(grid), progress, "converting")
     rows = []
-    layouts = layouts_for(family)
+    chunk = max(1, min(16, len(grid) // (4 * jobs)))
+    parts = [list(range(begin, min(begin + chunk, len(grid)))) for begin in range(0, len(grid), chunk)]
+    with Parallel(n_jobs=jobs, return_as="generator") as parallel:
+        for part, found in zip(parts, parallel(delayed(_convert_slice)(context, model, grid, part, learned)
+                                               for part in parts), strict=True):
+            rows.extend(found)
+            bar.update(len(part))
+    bar.close()
+    return sorted(rows, key=lambda row: (row["_grid"], INPUT_TYPES.index(row["input"])))
+
+
+def _learned_key(candidate: dict) -> tuple:
+    return tuple(sorted((a, v) for a, v in candidate.items() if transforms.BY_AXIS[a].learns_from_rows))
+
+
+def _convert_slice(context: Context, model, grid: list[dict], indices, learned: dict) -> list[dict]:
+    layouts = layouts_for(model)
+    rows = []
     for index in indices:
-        transformed = apply_transform(model, grid[index], order)
-        for input_dtype in INPUT_TYPES:
-            for row in evaluate(context, transformed, grid[index], layouts, input_dtype, chip_flash):
-                row["_grid"] = index
+        candidate = grid[index]
+        scored_elsewhere = transforms.learns_from_rows(candidate)  # cross-validated in scoring.py
+        transformed = transforms.apply(model, candidate, learned.get(_learned_key(candidate), {}))
+        too_big = _clearly_too_big(transformed, context) if candidate else None  # the baseline is always converted
+        for dtype in INPUT_TYPES:
+            found = [_not_built(layout, dtype, too_big) for layout in layouts] if too_big else \
+                convert_candidate(context, transformed, layouts, dtype, scored_elsewhere=scored_elsewhere)
+            for row in found:
+                _name_row(row, index, candidate, transformed, context)
                 rows.append(row)
     return rows
 
 
-def select_for_measurement(rows: list[dict], budget: int, max_drop: float | None = None) -> list[dict]:
-    """The model as trained (every layout) first; then the rows within the accuracy budget,
-    then the rest, each group taken from the cheap Pareto layers (score, estimated flash,
-    energy) outward, best score first within a layer. Rows estimated far too big are recorded
-    as not fitting without a build (and use no budget)."""
+def _name_row(row: dict, index: int, candidate: dict, transformed, context: Context) -> None:
+    base = row.get("_base")
+    if base is not None:  # the estimator is re-made for the chosen row only
+        row["_base"] = _without_estimator(base)
+    row.update(_grid=index, _candidate=candidate, transform=transforms.describe(candidate, transformed),
+               transform_json=_json(candidate),
+               _settings=settings_for(context, row["layout"], row["input"]) if base is None else base.settings)
+
+
+def _clearly_too_big(model, context: Context) -> str | None:
+    """A reason not to convert at all: even at the fewest bytes a decision node takes in any
+    layout, the model is over BUILD_MARGIN x the chip's flash."""
+    from codegen.fit import MIN_NODE_BYTES
+
+    nodes = decision_nodes(model)
+    if nodes is None or nodes * MIN_NODE_BYTES <= BUILD_MARGIN * context.chip_flash:
+        return None
+    least = nodes * MIN_NODE_BYTES
+    return (f"not built: {nodes:,} decision nodes need at least {least:,} B of flash, over {BUILD_MARGIN:g}x the "
+            f"chip's {context.chip_flash:,}")
+
+
+def decision_nodes(model) -> int | None:
+    """Decision nodes of a scikit-learn tree model (None for other models)."""
+    from codegen.optimize import trees as tree_transforms
+
+    try:
+        trees = tree_transforms.all_trees(model)
+    except (UserError, AttributeError):
+        return None
+    return int(sum(int((tree.tree_.children_left >= 0).sum()) for tree in trees))
+
+
+def _not_built(layout: str, dtype: str, reason: str) -> dict:
+    return {"layout": layout, "input": dtype, "fits": False, "measured": False, "reason": reason, "_base": None}
+
+
+def _without_estimator(converted):
+    import dataclasses
+
+    return dataclasses.replace(converted, estimator=None)
+
+
+def _json(candidate: dict) -> str:
+    import json
+
+    return json.dumps({a: (v.item() if isinstance(v, np.generic) else v) for a, v in candidate.items()},
+                      sort_keys=True)
+
+
+def _baseline(model, rows: list[dict], context: Context, X_report: np.ndarray) -> dict:
+    """The model as trained: its predictions by its own library on the decision and report rows,
+    whether or not it fits any chip."""
+    first = next((row for row in rows if row["_grid"] == 0 and row["input"] == "float32"
+                  and row.get("_base") is not None), None)
+    converted = None if first is None else first["_base"]
+    if converted is None and not hasattr(model, "predict"):
+        raise UserError("mcugen could not convert the model as trained; check that `mcugen convert` takes it")
+    predicted = as_trained_predictions(model, converted, np.asarray(context.X, np.float32),
+                                       np.asarray(context.X, np.float32))
+    report = as_trained_predictions(model, converted, np.asarray(X_report, np.float32),
+                                    np.asarray(X_report, np.float32)) if len(X_report) else np.array([])
+    points = estimates.row_points(predicted, context.y, context.is_classifier)
+    return {"_points": points, "_report_predictions": report, "score": float(points.mean()),
+            "score_se": estimates.estimate(points, points).score_se}
+
+
+def _score(rows: list[dict], model, grid: list[dict], context: Context, baseline_points, seed: int) -> None:
+    """Each row's cross-validated estimate against the model as trained."""
+    fold_rows = estimates.folds(context.y, context.is_classifier, seed)
+    learning = [i for i, candidate in enumerate(grid) if transforms.learns_from_rows(candidate)]
+    cross = {}
+    if learning:
+        settings = {dtype: settings_for(context, "table", dtype) for dtype in INPUT_TYPES}
+        cross = forest_predictions(model, grid, learning, settings, context.X, context.y, fold_rows,
+                                   context.is_classifier)
+    total_square = float(np.sum((context.y.astype(np.float64) - context.y.astype(np.float64).mean()) ** 2)) \
+        if not context.is_classifier else None
     for row in rows:
-        if row["_header"] is None:
-            row.update(fits=False, measured=False, reason=f"estimated {row['flash_estimate']:,} bytes of flash")
-    buildable = [row for row in rows if row["_header"] is not None]
+        predicted = cross.get((row["_grid"], row["input"]), row.get("_predicted"))
+        if predicted is None:
+            continue
+        points = estimates.row_points(predicted, context.y, context.is_classifier, total_square)
+        found = estimates.estimate(points, baseline_points)
+        row.update(score=found.score, score_se=found.score_se, accuracy_drop=found.drop, drop_se=found.drop_se,
+                   drop_upper=found.drop_upper, _points=points)
+
+
+def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash: int) -> list[dict]:
+    """The model as trained (every layout) first; then the rows within the accuracy budget, then
+    the rest, each group from the cheap Pareto layers (score, estimated flash, energy) outward.
+    Rows estimated far too big are recorded as not fitting without a build (no budget used)."""
+    for row in rows:
+        if row.get("_base") is None:
+            continue
+        if row["flash_estimate"] > BUILD_MARGIN * chip_flash:
+            row.update(fits=False, measured=False, reason=f"not built: estimated {row['flash_estimate']:,} B of "
+                                                          f"flash, over {BUILD_MARGIN:g}x the chip's {chip_flash:,}")
+    buildable = [row for row in rows if row.get("_base") is not None and "fits" not in row and "score" in row]
     first = [row for row in buildable if row["_grid"] == 0 and row["input"] == "float32"]
-    rest = [row for row in buildable if row not in first]
-    within = [row for row in rest if max_drop is None or row["accuracy_drop"] <= max_drop]
-    beyond = [row for row in rest if max_drop is not None and row["accuracy_drop"] > max_drop]
-    return (first + _by_layers(within) + _by_layers(beyond))[:budget]
+    rest = [row for row in buildable if row["_grid"] != 0 or row["input"] != "float32"]
+    within = [row for row in rest if max_drop is None or row["drop_upper"] <= max_drop]
+    beyond = [row for row in rest if max_drop is not None and row["drop_upper"] > max_drop]
+    return first + _by_layers(within) + _by_layers(beyond)
 
 
 def _by_layers(rows: list[dict]) -> list[dict]:
@@ -165,19 +299,31 @@ def _by_layers(rows: list[dict]) -> list[dict]:
     return [rows[i] for i in sorted(range(len(rows)), key=lambda i: (layers[i], -rows[i]["score"], i))]
 
 
-def _measure(rows, context, target, samples, jobs, backend, address, cache_dir, time_limit, progress) -> None:
+def _measure(rows, context, target, samples, jobs, backend, address, cache_dir, time_limit, progress,
+             budget: int) -> None:
+    """Builds and simulates distinct C texts, at most `budget` of them (rows whose C is identical
+    to one measured share its measurement, marked `duplicate_of`)."""
     import os
 
     from joblib import Parallel, delayed
 
     cache_dir = str(cache_dir or cache.default_cache_dir())
-    tasks = []
+    tasks, owners, seen = [], [], {}
     for row in rows:
-        sample_rows = device_rows(context, context.X_val[:samples], row["_settings"])
-        key = cache.measurement_key(row["_header"], target, row["input"], sample_rows, __version__)
-        tasks.append(MeasureTask(key, row["_header"], context.name, target, row["input"], sample_rows,
-                                 np.asarray(row["_expected"][:samples]), cache_dir, os.getpid()))
-    bar = _progress_bar(len(tasks), progress)
+        if len(tasks) >= budget:
+            break
+        device = device_rows(row["_settings"], context.X[:samples])
+        converted = converted_of(row)
+        header = converted.header_text
+        key = cache.measurement_key(header, target, row["input"], device, __version__)
+        if key in seen:
+            row["_duplicate"] = seen[key]
+            continue
+        seen[key] = row
+        tasks.append(MeasureTask(key, header, context.name, target, row["input"], device,
+                                 converted.interpret(device).predictions, cache_dir, os.getpid()))
+        owners.append(row)
+    bar = progress_bar(len(tasks), progress, "measuring")
     started = time.monotonic()
     with joblib_backend(backend, address, jobs) as n_jobs:
         chunk = max(4, 2 * abs(n_jobs)) if n_jobs != -1 else 8
@@ -186,11 +332,20 @@ def _measure(rows, context, target, samples, jobs, backend, address, cache_dir, 
                 break
             batch = tasks[begin:begin + chunk]
             results = Parallel(n_jobs=n_jobs)(delayed(measure)(task) for task in batch)
-            for row, found in zip(rows[begin:begin + chunk], results, strict=True):
+            for row, found in zip(owners[begin:begin + chunk], results, strict=True):
                 row.update(found, measured=True)
                 _normalise(row)
             bar.update(len(batch))
     bar.close()
+    for row in rows:
+        original = row.get("_duplicate")
+        if original is not None and original.get("measured"):
+            row.update({k: v for k, v in original.items() if k in MEASURED_COLUMNS}, duplicate_of=original["id"],
+                       measured=False)
+
+
+MEASURED_COLUMNS = ("fits", "flash_bytes", "ram_bytes", "counter", "cycles", "cycles_max", "c_agreement",
+                    "rows_simulated", "reason")
 
 
 def _normalise(row: dict) -> None:
@@ -199,12 +354,12 @@ def _normalise(row: dict) -> None:
         row["cycles_max"] = row.pop("count_max")
 
 
-def _progress_bar(total: int, shown: bool):
+def progress_bar(total: int, shown: bool, what: str):
     try:
         from tqdm import tqdm
     except ImportError:  # a bar is a nicety: without tqdm the search runs silently
         return _NoBar()
-    return tqdm(total=total, file=sys.stderr, disable=not shown, unit="candidate", desc="measuring")
+    return tqdm(total=total, file=sys.stderr, disable=not shown, unit="candidate", desc=what)
 
 
 class _NoBar:
@@ -215,16 +370,30 @@ class _NoBar:
         pass
 
 
-def _test_scores(original: dict, best: dict | None, model, grid, order, context: Context, X_test, y_test) -> dict:
-    """Test-row scores (interpreter) of the model as trained and of the chosen candidate."""
-    if not len(X_test):
+class _Phases:
+    def __init__(self):
+        self.started = self.mark = time.monotonic()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.seconds[phase] = round(now - self.mark, 2)
+        self.mark = now
+
+    def total(self) -> float:
+        return time.monotonic() - self.started
+
+
+def _report_scores(result: TuneResult, baseline: dict, X_rep, y_rep, classify: bool) -> dict:
+    """The model as trained and the chosen candidate on the report rows (no decision used them)."""
+    if not len(X_rep):
         return {}
-    scores = {}
-    for label, row in (("original", original), ("best", best)):
-        if row is None:
-            continue
-        converted = convert_with(apply_transform(model, grid[row["_grid"]], order), row["_settings"],
-                                 calibration=context.X_val)
-        scores[label] = score(converted, device_rows(context, X_test, row["_settings"]), y_test,
-                              context.is_classifier)[0]
+    original = estimates.row_points(baseline["_report_predictions"], y_rep, classify)
+    scores = {"rows": len(X_rep), "original": float(original.mean()),
+              "original_se": estimates.estimate(original, original).score_se}
+    if result.best_converted is not None:
+        converted = result.best_converted
+        predicted = converted.decode(converted.interpret(device_rows(converted.settings, X_rep)).predictions)
+        found = estimates.estimate(estimates.row_points(predicted, y_rep, classify), original)
+        scores.update(best=found.score, best_se=found.score_se, drop=found.drop, drop_se=found.drop_se)
     return scores

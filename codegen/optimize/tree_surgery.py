@@ -15,10 +15,11 @@ def node_depths(tree: Tree) -> np.ndarray:
     """Depth of every node (the root is 0)."""
     depth = np.zeros(tree.node_count, dtype=np.int64)
     left, right = tree.children_left, tree.children_right
-    for node in range(tree.node_count):  # children always come after their parent
-        if left[node] != TREE_LEAF:
-            depth[left[node]] = depth[node] + 1
-            depth[right[node]] = depth[node] + 1
+    frontier, level = np.array([0]), 0
+    while len(frontier):  # one level of every branch per step
+        depth[frontier] = level
+        inner = frontier[left[frontier] != TREE_LEAF]
+        frontier, level = np.concatenate([left[inner], right[inner]]), level + 1
     return depth
 
 

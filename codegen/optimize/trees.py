@@ -56,8 +56,8 @@ def select_trees(forest, indices) -> object:
     indices = [int(i) for i in indices]
     if not indices:
         raise UserError("keep at least one tree")
-    pruned = copy.deepcopy(forest)
-    pruned.estimators_ = [pruned.estimators_[i] for i in indices]
+    pruned = copy.copy(forest)  # the other trees are not copied: they are left out
+    pruned.estimators_ = [copy.deepcopy(forest.estimators_[i]) for i in indices]
     pruned.n_estimators = len(indices)
     return pruned
 
@@ -65,14 +65,21 @@ def select_trees(forest, indices) -> object:
 def greedy_tree_order(forest, X_val, y_val) -> list[int]:
     """Reduced-error forward selection: each step adds the tree that makes the sub-forest most
     accurate on the validation rows (regressors: least squared error); ties take the first."""
-    X_val = np.asarray(X_val, dtype=np.float32)
     classify = is_classifier(forest)
+    truth = np.searchsorted(forest.classes_, np.asarray(y_val)) if classify else np.asarray(y_val, dtype=np.float64)
+    return greedy_order_from_outputs(tree_outputs(forest, X_val, classify), truth, classify)
+
+
+def tree_outputs(forest, X, classify: bool) -> np.ndarray:
+    """Per tree, per row: its class probabilities (classifiers) or its prediction, (trees, rows, k)."""
+    X = np.asarray(X, dtype=np.float32)
     if classify:
-        outputs = np.stack([tree.predict_proba(X_val) for tree in forest.estimators_])
-        truth = np.searchsorted(forest.classes_, np.asarray(y_val))
-    else:
-        outputs = np.stack([tree.predict(X_val) for tree in forest.estimators_])
-        truth = np.asarray(y_val, dtype=np.float64)
+        return np.stack([tree.predict_proba(X) for tree in forest.estimators_])
+    return np.stack([tree.predict(X).reshape(len(X), -1) for tree in forest.estimators_])
+
+
+def greedy_order_from_outputs(outputs: np.ndarray, truth: np.ndarray, classify: bool) -> list[int]:
+    """The greedy order of `greedy_tree_order`, from each tree's outputs on the rows."""
     remaining, order = list(range(len(outputs))), []
     total = np.zeros_like(outputs[0])
     while remaining:
@@ -80,7 +87,7 @@ def greedy_tree_order(forest, X_val, y_val) -> list[int]:
         if classify:
             score = (np.argmax(candidates, axis=2) == truth[None]).mean(axis=1)
         else:
-            score = -((candidates / (len(order) + 1) - truth[None]) ** 2).mean(axis=1)
+            score = -((candidates[..., 0] / (len(order) + 1) - truth[None]) ** 2).mean(axis=1)
         best = remaining[int(np.argmax(score))]
         order.append(best)
         remaining.remove(best)
@@ -190,6 +197,5 @@ def _round_distributions(values: np.ndarray, bits: int) -> np.ndarray:
     counts = np.floor(scaled)
     shortfall = (one - counts.sum(axis=2)).astype(np.int64)
     ranks = np.argsort(-(scaled - counts), axis=2, kind="stable")
-    for node, output in zip(*np.nonzero(shortfall > 0), strict=True):
-        counts[node, output, ranks[node, output, : shortfall[node, output]]] += 1
-    return counts / one
+    place = np.argsort(ranks, axis=2, kind="stable")  # each class's position among the remainders
+    return (counts + (place < shortfall[..., None])) / one

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.ir.model import POST_ARGMAX, QFormat, TreeEnsemble
+from codegen.ir.walk import leaf_trees
 
 ACCUMULATOR_BITS = 32
 MAX_FRAC_BITS = 30  # keeps <NAME>_OUTPUT_ONE = 1L << frac_bits within a 32-bit long
@@ -51,16 +52,7 @@ def _margin_bound(ir: TreeEnsemble, leaves: np.ndarray, tree_of_leaf: np.ndarray
 def leaf_owner(ir: TreeEnsemble) -> np.ndarray:
     """The tree each leaf belongs to (leaves are numbered tree after tree by the frontend,
     but walk the trees so that any order is right)."""
-    owner = np.full(ir.n_leaves, -1, dtype=np.int64)
-    for tree, root in enumerate(ir.roots):
-        stack = [int(root)]
-        while stack:
-            child = stack.pop()
-            if child < 0:
-                owner[-child - 1] = tree
-            else:
-                stack.extend((int(ir.left[child]), int(ir.right[child])))
-    return owner
+    return leaf_trees(ir)
 
 
 def _score_bound(magnitude: np.ndarray, base: np.ndarray, tree_of_leaf: np.ndarray, n_trees: int):

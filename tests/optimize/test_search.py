@@ -56,19 +56,13 @@ def _tune(case, cache_dir, **options):
 def test_chosen_candidate_is_exact_against_its_own_estimator_and_in_simavr(iris_case, tmp_path):
     result = _tune(iris_case, tmp_path)
     best = result.best
-    assert best is not None and best["fits"] and best["c_agreement"] == 1.0 and best["accuracy_drop"] <= 5
+    assert best is not None and best["fits"] and best["c_agreement"] == 1.0 and best["drop_upper"] <= 5
     assert best in result.pareto or any(r["score"] >= best["score"] for r in result.pareto)
     converted = result.best_converted
-    rows = device_rows(_context(result, iris_case), iris_case[1], converted.settings)
+    rows = device_rows(converted.settings, iris_case[1])
     np.testing.assert_array_equal(converted.decode(converted.interpret(rows).predictions),
                                   result.best_model.predict(converted.features_for_sklearn(rows)))
     assert len(result.rows) >= 4 and result.plot() is not None
-
-
-def _context(result, case):
-    from codegen.optimize.evaluate import Context
-
-    return Context(result.name, "avr", case[1], case[2], True, 75)
 
 
 def test_a_cached_rerun_runs_no_simulator(iris_case, tmp_path):
@@ -170,4 +164,4 @@ def test_ray_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
 def test_a_zero_time_limit_measures_nothing_and_chooses_nothing(iris_case, tmp_path):
     result = _tune(iris_case, tmp_path, time_limit=0)
     assert result.best is None and not any(row.get("measured") for row in result.rows)
-    assert "original" in result.test_scores
+    assert "original" in result.report_scores

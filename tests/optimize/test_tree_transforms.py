@@ -150,18 +150,17 @@ def test_transformed_models_round_trip_through_skops(forest, digits, tmp_path):
 
 
 def test_search_space_per_model_family(forest, boosting):
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.svm import SVC
 
-    from codegen.optimize.candidates import apply_transform, model_family, transform_grid
+    from codegen.optimize.transforms import apply, candidate_grid, describe, model_family
 
-    grid = transform_grid(forest)
-    assert grid[0] == {} and {"trees", "depth", "leaves"} <= set(grid[1]) and len(grid) == len(
-        {tuple(sorted(t.items())) for t in grid})
-    assert all(t["stages"] <= 20 for t in transform_grid(boosting[0])[1:])
+    grid = candidate_grid(forest)
+    assert grid[0] == {} and len(grid) == len({tuple(sorted(t.items())) for t in grid})
+    assert {"trees", "depth", "leaves"} == {axis for candidate in grid for axis in candidate}
+    assert all(candidate for candidate in grid[1:])  # only the model as trained changes nothing
+    assert all(t.get("stages", 0) <= 20 for t in candidate_grid(boosting[0])[1:])
+    assert apply(forest, {}) is forest and describe({}) == "as trained"
+    assert describe({"trees": 3, "leaves": "hard"}) == "3 trees, hard votes"
     X, y = load_breast_cancer(return_X_y=True)
-    hist = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
-    assert model_family(hist) == "other" and transform_grid(hist) == [{}]
-    assert apply_transform(forest, {}) is forest
     with pytest.raises(UserError, match="not supported"):
         model_family(SVC().fit(X[:50], y[:50]))

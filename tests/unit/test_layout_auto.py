@@ -41,7 +41,7 @@ def test_auto_takes_the_tables_when_if_else_would_not_fit(booster):
 
 
 def test_explicit_layout_has_no_auto_line(booster):
-    assert "layout_auto" not in codegen.convert(booster, name="m", target="atmega2560", layout="ifelse").report()
+    assert "layout_auto" not in codegen.convert(booster, name="m", target="atmega2560", layout="table").report()
 
 
 def test_rf50_if_else_is_refused_with_the_numbers_and_auto_picks_tables(big_forest):

@@ -270,10 +270,10 @@ def test_quantize_leaves_edge_cases(case):
 def test_binary_soft_vote_margin_keeps_within_int32_when_every_tree_has_pure_leaves_of_both_classes():
     """8 trees each with a pure leaf of either class: the per-class bounds fit 28 fraction bits
     but the one margin score s1 - s0 needs 27 (a tune candidate once failed validation here)."""
-    import codegen
     from sklearn.datasets import make_classification
     from sklearn.ensemble import RandomForestClassifier
 
+    import codegen
     from codegen.optimize import trees as tree_transforms
 
     X, y = make_classification(3400, 5, n_informative=3, n_redundant=0, random_state=5, flip_y=0.05)
