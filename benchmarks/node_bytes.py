@@ -33,7 +33,8 @@ def models():
     for label, (X, y) in (("digits", load_digits(return_X_y=True)), ("cancer", load_breast_cancer(return_X_y=True)),
                           ("wine", load_wine(return_X_y=True)), ("synthetic", synthetic)):
         for trees, depth in ((3, 4), (8, 6), (10, 8)):
-            yield f"RF{trees} d{depth} {label}", RandomForestClassifier(trees, max_depth=depth, random_state=0).fit(X, y), X
+            forest = RandomForestClassifier(trees, max_depth=depth, random_state=0).fit(X, y)
+            yield f"RF{trees} d{depth} {label}", forest, X
         yield f"GB20 d3 {label}", GradientBoostingClassifier(n_estimators=20, max_depth=3, random_state=0).fit(X, y), X
 
 

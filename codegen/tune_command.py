@@ -133,8 +133,8 @@ def format_choice(result, output: str = "OUT", data: str = "X.csv", labels: str 
     scores = result.report_scores
     if "best" in scores:
         text += (f"\non the {scores['rows']} report rows no decision used: {scores['best']:.2f} ± "
-                 f"{scores['best_se']:.2f} (as trained {scores['original']:.2f} ± {scores['original_se']:.2f}; drop {scores['drop']:.2f} ± "
-                 f"{scores['drop_se']:.2f})")
+                 f"{scores['best_se']:.2f} (as trained {scores['original']:.2f} ± {scores['original_se']:.2f}; "
+                 f"drop {scores['drop']:.2f} ± {scores['drop_se']:.2f})")
     if best["input"] != "float32":
         text += (f"\nthe device passes {best['input']} readings; the scale and zero point per feature are in "
                  f"{result.name}.json (settings)")
