@@ -200,10 +200,11 @@ def _clearly_too_big(model, context: Context) -> str | None:
     from codegen.fit import MIN_NODE_BYTES
 
     nodes = decision_nodes(model)
-    if nodes is None or nodes * MIN_NODE_BYTES <= BUILD_MARGIN * context.chip_flash:
+    margin = max(BUILD_MARGIN.values())
+    if nodes is None or nodes * MIN_NODE_BYTES <= margin * context.chip_flash:
         return None
     least = nodes * MIN_NODE_BYTES
-    return (f"not built: {nodes:,} decision nodes need at least {least:,} B of flash, over {BUILD_MARGIN:g}x the "
+    return (f"not built: {nodes:,} decision nodes need at least {least:,} B of flash, over {margin:g}x the "
             f"chip's {context.chip_flash:,}")
 
 
@@ -280,9 +281,10 @@ def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash:
     for row in rows:
         if row.get("_base") is None:
             continue
-        if row["flash_estimate"] > BUILD_MARGIN * chip_flash:
+        margin = BUILD_MARGIN.get(row["layout"], max(BUILD_MARGIN.values()))
+        if row["flash_estimate"] > margin * chip_flash:
             row.update(fits=False, measured=False, reason=f"not built: estimated {row['flash_estimate']:,} B of "
-                                                          f"flash, over {BUILD_MARGIN:g}x the chip's {chip_flash:,}")
+                                                          f"flash, over {margin:g}x the chip's {chip_flash:,}")
     buildable = [row for row in rows if row.get("_base") is not None and "fits" not in row and "score" in row]
     first = [row for row in buildable if row["_grid"] == 0 and row["input"] == "float32"]
     rest = [row for row in buildable if row["_grid"] != 0 or row["input"] != "float32"]
