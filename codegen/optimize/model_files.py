@@ -5,6 +5,9 @@
 - XGBoost: `<name>.xgb.json`, the library's JSON model (`save_model`); not `<name>.json`,
   which is tune's report;
 - LightGBM: `<name>.lgbm.txt`, the library's text model (`save_model`).
+
+A LightGBM or XGBoost file holds class indices, not the wrapper's labels: a classifier trained
+on labels other than 0..k-1 reads back (in mcugen and as a Booster) with classes 0..k-1.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from codegen.optimize import lightgbm_models, xgboost_models
 XGBOOST_SUFFIX = ".xgb.json"
 LIGHTGBM_SUFFIX = ".lgbm.txt"
 SKOPS_SUFFIX = ".skops"
+MODEL_SUFFIXES = (SKOPS_SUFFIX, XGBOOST_SUFFIX, LIGHTGBM_SUFFIX)  # an earlier run's model file has one
 
 
 def model_file_name(model, name: str) -> str:

@@ -1,7 +1,10 @@
 """HistGradientBoosting trees cut at a depth: a node at that depth becomes a leaf worth the
 learning rate times the Newton step HGB stored in it (see optimize/hist_boosting.cut_depth).
-XGBoost and LightGBM get no depth cuts: their model files keep no value for inner nodes that
-their own predict could use, so a cut could not be checked against the library."""
+XGBoost and LightGBM get no depth cuts yet. Their inner nodes hold a value a cut could use
+(XGBoost's `base_weights`, the unshrunk step -G / (H + lambda); LightGBM's `internal_value`),
+but a cut means rebuilding each library's node arrays (XGBoost's JSON trees, LightGBM's text
+trees) and, for XGBoost, knowing the learning rate of each round (a schedule can change it),
+which the model file does not record."""
 
 from __future__ import annotations
 
