@@ -6,8 +6,9 @@
   which is tune's report;
 - LightGBM: `<name>.lgbm.txt`, the library's text model (`save_model`).
 
-A LightGBM or XGBoost file holds class indices, not the wrapper's labels: a classifier trained
-on labels other than 0..k-1 reads back (in mcugen and as a Booster) with classes 0..k-1.
+A LightGBM file holds class indices, not the wrapper's labels: an LGBMClassifier trained on
+labels other than 0..k-1 reads back (in mcugen and as a Booster) with classes 0..k-1 (XGBoost
+classifiers take only 0..k-1).
 """
 
 from __future__ import annotations

@@ -73,3 +73,81 @@ def _with_booster(model, booster):
     wrapped.__dict__ = {key: booster if key == "_Booster" else copy.deepcopy(value)
                         for key, value in model.__dict__.items()}
     return wrapped
+
+
+def deepest(model) -> int:
+    return max(int(_node_depths(tree).max()) for tree in _trees(_document(model)))
+
+
+def cut_depth(model, max_depth: int):
+    """Every tree cut at `max_depth`: a node at that depth becomes a leaf worth the mean of the
+    leaves below weighted by their `sum_hessian` (without regularisation, the node's own
+    shrunk Newton step; the learning rate itself is not in the model file)."""
+    if max_depth < 1:
+        raise UserError(f"max_depth must be at least 1, not {max_depth}")
+    document = _document(model)
+    for tree in _trees(document):
+        _cut_tree(tree, max_depth)
+    import xgboost
+
+    return _with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
+
+
+def _document(model) -> dict:
+    return json.loads(bytes(booster_of(model)[: n_rounds(model)].save_raw("json")))
+
+
+def _trees(document: dict) -> list[dict]:
+    return document["learner"]["gradient_booster"]["model"]["trees"]
+
+
+def _node_depths(tree: dict) -> np.ndarray:
+    left, right = tree["left_children"], tree["right_children"]
+    depth, stack = np.zeros(len(left), dtype=np.int64), [0]
+    while stack:
+        node = stack.pop()
+        if left[node] >= 0:
+            depth[left[node]] = depth[right[node]] = depth[node] + 1
+            stack += [left[node], right[node]]
+    return depth
+
+
+def _cut_tree(tree: dict, max_depth: int) -> None:
+    left, right = tree["left_children"], tree["right_children"]
+    depth = _node_depths(tree)
+    order, stack = [], [0]  # kept nodes, depth first, renumbered in that order
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        if left[node] >= 0 and depth[node] < max_depth:
+            stack += [right[node], left[node]]
+    new = {old: index for index, old in enumerate(order)}
+    columns = {key: [tree[key][old] for old in order] for key in
+               ("base_weights", "default_left", "loss_changes", "split_conditions", "split_indices", "split_type",
+                "sum_hessian")}
+    columns["left_children"], columns["right_children"], columns["parents"] = [], [], []
+    for index, old in enumerate(order):
+        inner = left[old] >= 0 and depth[old] < max_depth
+        columns["left_children"].append(new[left[old]] if inner else -1)
+        columns["right_children"].append(new[right[old]] if inner else -1)
+        columns["parents"].append(new[tree["parents"][old]] if index else tree["parents"][0])
+        if left[old] >= 0 and not inner:
+            value = _hessian_weighted_leaves(tree, old)
+            columns["split_conditions"][index] = columns["base_weights"][index] = value
+            columns["split_indices"][index] = columns["split_type"][index] = columns["default_left"][index] = 0
+            columns["loss_changes"][index] = 0.0
+    tree.update(columns)
+    tree["tree_param"] = dict(tree["tree_param"], num_nodes=str(len(order)))
+
+
+def _hessian_weighted_leaves(tree: dict, top: int) -> float:
+    total = weight = 0.0
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        if tree["left_children"][node] < 0:
+            total += tree["sum_hessian"][node] * tree["split_conditions"][node]
+            weight += tree["sum_hessian"][node]
+        else:
+            stack += [tree["left_children"][node], tree["right_children"][node]]
+    return total / weight if weight > 0 else 0.0

@@ -30,7 +30,7 @@ from tests.support.families import (
     rows,
 )
 
-AXES = {"hist_boosting": {"rounds", "hist_depth", "leaf_bits"}, "xgboost": {"rounds", "leaf_bits"},
+AXES = {"hist_boosting": {"rounds", "booster_depth", "leaf_bits"}, "xgboost": {"rounds", "booster_depth", "leaf_bits"},
         "lightgbm": {"rounds", "leaf_bits"}, "isolation": {"isolation_trees"},
         "tree": {"ccp_alpha", "depth", "leaves"}}
 
@@ -129,6 +129,32 @@ def test_lightgbm_iterations_are_its_num_iteration(name):
         kept = lightgbm_models.first_iterations(model, n)
         np.testing.assert_array_equal(kept.predict_proba(X), model.predict_proba(X, num_iteration=n))
         assert kept.booster_.current_iteration() == n
+
+
+def test_a_cut_xgboost_node_is_its_own_shrunk_newton_step_without_regularisation():
+    """With reg_lambda=0 the hessian-weighted mean of the leaves below a node is
+    learning_rate * the node's base_weight (-G / H)."""
+    require_package("xgboost")
+    X, y = rows("regression")
+    model = _xgb_regressor(reg_lambda=0.0, learning_rate=0.3, n_estimators=3, max_depth=3).fit(X, y)
+    cut = xgboost_models.cut_depth(model, 1)
+    original, trees = _xgb_trees(model), _xgb_trees(cut)
+    for before, after in zip(original, trees):
+        assert after["left_children"][1:] == [-1, -1] and len(after["left_children"]) == 3
+        for old, new in ((before["left_children"][0], 1), (before["right_children"][0], 2)):
+            assert after["split_conditions"][new] == pytest.approx(0.3 * before["base_weights"][old], rel=1e-5)
+    X32 = X.astype(np.float32)
+    np.testing.assert_array_equal(xgboost_models.cut_depth(model, 3).predict(X32), model.predict(X32))
+
+
+def _xgb_regressor(**params):
+    return require_package("xgboost").XGBRegressor(n_jobs=1, random_state=0, **params)
+
+
+def _xgb_trees(model) -> list[dict]:
+    import json
+
+    return json.loads(bytes(model.get_booster().save_raw("json")))["learner"]["gradient_booster"]["model"]["trees"]
 
 
 def test_xgboost_and_lightgbm_leaves_lie_on_one_power_of_two_grid():
