@@ -9,6 +9,8 @@ the library's own means. Each returns a NEW model of the same class (the input i
   document (a leaf's value is its `split_conditions` entry, `base_weights` keeps the same) and
   loaded back as a Booster: XGBoost holds leaves in float32, where every value of that grid
   is exact.
+- `cut_depth`: nodes at a depth become leaves (the mean of the leaves below, weighted by their
+  hessian sums), the JSON trees rebuilt and loaded as a new Booster.
 """
 
 from __future__ import annotations

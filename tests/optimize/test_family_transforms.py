@@ -31,7 +31,7 @@ from tests.support.families import (
 )
 
 AXES = {"hist_boosting": {"rounds", "booster_depth", "leaf_bits"}, "xgboost": {"rounds", "booster_depth", "leaf_bits"},
-        "lightgbm": {"rounds", "leaf_bits"}, "isolation": {"isolation_trees"},
+        "lightgbm": {"rounds", "booster_depth", "leaf_bits"}, "isolation": {"isolation_trees"},
         "tree": {"ccp_alpha", "depth", "leaves"}}
 
 
@@ -155,6 +155,28 @@ def _xgb_trees(model) -> list[dict]:
     import json
 
     return json.loads(bytes(model.get_booster().save_raw("json")))["learner"]["gradient_booster"]["model"]["trees"]
+
+
+@pytest.mark.parametrize("name", ["lgbm_multiclass", "lgbm_regression"])
+def test_a_cut_lightgbm_node_is_the_hessian_weighted_mean_of_its_leaves(name):
+    model = fitted_model(name)
+    cut = lightgbm_models.cut_depth(model, 1).booster_.dump_model()["tree_info"]
+    for before, after in zip(model.booster_.dump_model()["tree_info"], cut):
+        root, new_root = before["tree_structure"], after["tree_structure"]
+        assert after["num_leaves"] <= 2 and new_root["split_feature"] == root["split_feature"]
+        for side in ("left_child", "right_child"):
+            leaves = _lightgbm_leaves(root[side])
+            mean = sum(w * v for w, v in leaves) / sum(w for w, _ in leaves)
+            assert new_root[side]["leaf_value"] == pytest.approx(mean, rel=1e-12)
+    X = data_of(name)
+    full = lightgbm_models.cut_depth(model, lightgbm_models.deepest(model))
+    np.testing.assert_array_equal(full.predict(X), model.predict(X))
+
+
+def _lightgbm_leaves(node: dict) -> list[tuple[float, float]]:
+    if "leaf_value" in node:
+        return [(node["leaf_weight"], node["leaf_value"])]
+    return _lightgbm_leaves(node["left_child"]) + _lightgbm_leaves(node["right_child"])
 
 
 def test_xgboost_and_lightgbm_leaves_lie_on_one_power_of_two_grid():

@@ -1,21 +1,20 @@
-"""HistGradientBoosting and XGBoost trees cut at a depth: a node at that depth becomes a leaf.
-HGB's cut node is worth the learning rate times the Newton step HGB stored in it
-(optimize/hist_boosting.cut_depth); XGBoost's the mean of the leaves below weighted by their
-hessian sums (optimize/xgboost_models.cut_depth). Either way the cut model's own predict walks
-the cut trees, so it is exact against its C.
-
-LightGBM gets no depth cuts yet: its inner nodes hold a value a cut could use
-(`internal_value`), but the cut means rebuilding the trees of its text model, which is not done.
+"""HistGradientBoosting, XGBoost and LightGBM trees cut at a depth: a node at that depth
+becomes a leaf. HGB's cut node is worth the learning rate times the Newton step HGB stored in
+it (optimize/hist_boosting.cut_depth); XGBoost's and LightGBM's the mean of the leaves below
+weighted by their hessian sums (optimize/xgboost_models / lightgbm_models.cut_depth, written
+into the library's own model document and loaded back). Either way the cut model's own
+predict walks the cut trees, so it is exact against its C.
 """
 
 from __future__ import annotations
 
-from codegen.optimize import hist_boosting, xgboost_models
+from codegen.optimize import hist_boosting, lightgbm_models, xgboost_models
 from codegen.optimize.transforms.depth import DEPTHS
 
 # family -> (depth of the deepest tree, the model cut at a depth)
 CUTTERS = {"hist_boosting": (hist_boosting.deepest, hist_boosting.cut_depth),
-           "xgboost": (xgboost_models.deepest, xgboost_models.cut_depth)}
+           "xgboost": (xgboost_models.deepest, xgboost_models.cut_depth),
+           "lightgbm": (lightgbm_models.deepest, lightgbm_models.cut_depth)}
 
 
 class CutBoosterDepth:
