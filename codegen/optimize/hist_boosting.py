@@ -19,6 +19,7 @@ import copy
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.optimize.model_copies import power_of_two_step
 
 HIST_CLASSES = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
 
@@ -62,7 +63,7 @@ def quantize_leaves(model, bits: int):
     quantized = copy.deepcopy(model)
     nodes = [p.nodes for p in predictors(quantized)]
     largest = max(float(np.abs(n["value"][n["is_leaf"].astype(bool)]).max(initial=0.0)) for n in nodes)
-    step = 1.0 if largest == 0.0 else float(2.0 ** np.ceil(np.log2(largest / (2 ** (bits - 1) - 1))))
+    step = power_of_two_step(largest, bits)
     for predictor in predictors(quantized):
         values = predictor.nodes["value"].copy()
         leaf = predictor.nodes["is_leaf"].astype(bool)

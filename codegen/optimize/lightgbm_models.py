@@ -12,11 +12,10 @@ the library's own means. Each returns a NEW model of the same class (the input i
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.optimize.model_copies import power_of_two_step, with_booster
 
 WRAPPERS = ("LGBMClassifier", "LGBMRegressor")
 
@@ -39,7 +38,7 @@ def n_iterations(model) -> int:
 def first_iterations(model, n: int):
     if not 1 <= n <= n_iterations(model):
         raise UserError(f"keep between 1 and {n_iterations(model)} iterations, not {n}")
-    return _with_booster(model, _copy(booster_of(model), n))
+    return _wrapped(model, _copy(booster_of(model), n))
 
 
 def quantize_leaves(model, bits: int):
@@ -50,27 +49,21 @@ def quantize_leaves(model, bits: int):
               for leaf in range(int(info["num_leaves"]))]
     values = np.array([booster.get_leaf_output(tree, leaf) for tree, leaf in leaves])
     largest = float(np.abs(values).max(initial=0.0))
-    step = 1.0 if largest == 0.0 else float(2.0 ** np.ceil(np.log2(largest / (2 ** (bits - 1) - 1))))
+    step = power_of_two_step(largest, bits)
     for (tree, leaf), value in zip(leaves, np.rint(values / step) * step):
         booster.set_leaf_output(tree, leaf, float(value))
-    return _with_booster(model, booster)
+    return _wrapped(model, booster)
+
+
+def _wrapped(model, booster):
+    """The wrapper's best iteration is its Booster's: none, in a copy of the iterations used."""
+    return with_booster(model, booster, _best_iteration=booster.best_iteration)
 
 
 def _copy(booster, n: int):
     import lightgbm
 
     return lightgbm.Booster(model_str=booster.model_to_string(num_iteration=n))
-
-
-def _with_booster(model, booster):
-    """`model` with `booster` in place of its own (a wrapper is copied, not changed)."""
-    if type(model).__name__ == "Booster":
-        return booster
-    wrapped = copy.copy(model)
-    wrapped.__dict__ = {key: booster if key == "_Booster" else copy.deepcopy(value)
-                        for key, value in model.__dict__.items()}
-    wrapped._best_iteration = booster.best_iteration
-    return wrapped
 
 
 def deepest(model) -> int:
@@ -99,7 +92,7 @@ def cut_depth(model, max_depth: int):
     blocks = [_cut_block(block, max_depth) for block in body.split("\n\n\n") if block.strip()]
     head = "\n".join(line for line in head.splitlines() if not line.startswith("tree_sizes="))
     rebuilt = head + "\n\n" + "\n\n\n".join(blocks) + "\n\n\n" + marker + tail
-    return _with_booster(model, lightgbm.Booster(model_str=rebuilt))
+    return _wrapped(model, lightgbm.Booster(model_str=rebuilt))
 
 
 def _cut_block(block: str, max_depth: int) -> str:

@@ -15,12 +15,12 @@ the library's own means. Each returns a NEW model of the same class (the input i
 
 from __future__ import annotations
 
-import copy
 import json
 
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.optimize.model_copies import power_of_two_step, with_booster
 
 WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
 
@@ -44,7 +44,7 @@ def n_rounds(model) -> int:
 def first_rounds(model, n: int):
     if not 1 <= n <= n_rounds(model):
         raise UserError(f"keep between 1 and {n_rounds(model)} boosting rounds, not {n}")
-    return _with_booster(model, booster_of(model)[:n])
+    return with_booster(model, booster_of(model)[:n])
 
 
 def quantize_leaves(model, bits: int):
@@ -56,7 +56,7 @@ def quantize_leaves(model, bits: int):
     leaves = [np.asarray(tree["left_children"]) < 0 for tree in trees]
     largest = max(float(np.abs(np.asarray(t["split_conditions"])[leaf]).max(initial=0.0))
                   for t, leaf in zip(trees, leaves))
-    step = 1.0 if largest == 0.0 else float(2.0 ** np.ceil(np.log2(largest / (2 ** (bits - 1) - 1))))
+    step = power_of_two_step(largest, bits)
     for tree, leaf in zip(trees, leaves):
         for key in ("split_conditions", "base_weights"):
             values = np.asarray(tree[key], dtype=np.float64)
@@ -64,17 +64,7 @@ def quantize_leaves(model, bits: int):
             tree[key] = values.tolist()
     import xgboost
 
-    return _with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
-
-
-def _with_booster(model, booster):
-    """`model` with `booster` in place of its own (a wrapper is copied, not changed)."""
-    if type(model).__name__ == "Booster":
-        return booster
-    wrapped = copy.copy(model)
-    wrapped.__dict__ = {key: booster if key == "_Booster" else copy.deepcopy(value)
-                        for key, value in model.__dict__.items()}
-    return wrapped
+    return with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
 
 
 def deepest(model) -> int:
@@ -92,7 +82,7 @@ def cut_depth(model, max_depth: int):
         _cut_tree(tree, max_depth)
     import xgboost
 
-    return _with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
+    return with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
 
 
 def _document(model) -> dict:
