@@ -50,9 +50,8 @@ def first_rounds(model, n: int):
 def quantize_leaves(model, bits: int):
     if bits not in (8, 16):
         raise UserError(f"leaf bits must be 8 or 16, not {bits}")
-    booster = booster_of(model)[: n_rounds(model)]
-    document = json.loads(bytes(booster.save_raw("json")))
-    trees = document["learner"]["gradient_booster"]["model"]["trees"]
+    document = _document(model)
+    trees = _trees(document)
     leaves = [np.asarray(tree["left_children"]) < 0 for tree in trees]
     largest = max(float(np.abs(np.asarray(t["split_conditions"])[leaf]).max(initial=0.0))
                   for t, leaf in zip(trees, leaves))
@@ -62,9 +61,7 @@ def quantize_leaves(model, bits: int):
             values = np.asarray(tree[key], dtype=np.float64)
             values[leaf] = np.rint(values[leaf] / step) * step
             tree[key] = values.tolist()
-    import xgboost
-
-    return with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
+    return with_booster(model, _booster(document))
 
 
 def deepest(model) -> int:
@@ -80,13 +77,18 @@ def cut_depth(model, max_depth: int):
     document = _document(model)
     for tree in _trees(document):
         _cut_tree(tree, max_depth)
-    import xgboost
-
-    return with_booster(model, xgboost.Booster(model_file=bytearray(json.dumps(document).encode())))
+    return with_booster(model, _booster(document))
 
 
 def _document(model) -> dict:
+    """The JSON document of the rounds the model predicts with."""
     return json.loads(bytes(booster_of(model)[: n_rounds(model)].save_raw("json")))
+
+
+def _booster(document: dict):
+    import xgboost
+
+    return xgboost.Booster(model_file=bytearray(json.dumps(document).encode()))
 
 
 def _trees(document: dict) -> list[dict]:
