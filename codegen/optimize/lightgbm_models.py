@@ -15,17 +15,22 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.optimize.model_copies import power_of_two_step, with_booster
+from codegen.optimize.model_copies import native_library, power_of_two_step, with_booster
 
 WRAPPERS = ("LGBMClassifier", "LGBMRegressor")
 
 
 def is_lightgbm(model) -> bool:
+    """A wrapper, a Booster, or a LightGBM model file mcugen read (with lightgbm installed)."""
     name, module = type(model).__name__, type(model).__module__.split(".")[0]
-    return module == "lightgbm" and (name in WRAPPERS or name == "Booster")
+    return (module == "lightgbm" and (name in WRAPPERS or name == "Booster")) or native_library(model) == "lightgbm"
 
 
 def booster_of(model):
+    if native_library(model):
+        import lightgbm
+
+        return lightgbm.Booster(model_str=model.document)
     return model if type(model).__name__ == "Booster" else model.booster_
 
 

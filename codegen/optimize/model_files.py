@@ -37,8 +37,8 @@ def save_model(model, directory: Path, name: str) -> str:
     """Write `model` into `directory`; returns the file name written."""
     file_name = model_file_name(model, name)
     path = Path(directory) / file_name
-    if xgboost_models.is_xgboost(model):
-        model.save_model(str(path))  # wrappers add their scikit-learn attributes to the JSON
+    if xgboost_models.is_xgboost(model):  # wrappers add their scikit-learn attributes to the JSON
+        (model if hasattr(model, "save_model") else xgboost_models.booster_of(model)).save_model(str(path))
     elif lightgbm_models.is_lightgbm(model):
         lightgbm_models.booster_of(model).save_model(str(path))
     else:

@@ -20,17 +20,24 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.optimize.model_copies import power_of_two_step, with_booster
+from codegen.optimize.model_copies import native_library, power_of_two_step, with_booster
 
 WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
 
 
 def is_xgboost(model) -> bool:
+    """A wrapper, a Booster, or an XGBoost model file mcugen read (with xgboost installed)."""
     name, module = type(model).__name__, type(model).__module__.split(".")[0]
-    return module == "xgboost" and (name in WRAPPERS or name == "Booster")
+    return (module == "xgboost" and (name in WRAPPERS or name == "Booster")) or native_library(model) == "xgboost"
 
 
 def booster_of(model):
+    if native_library(model):
+        import xgboost
+
+        from codegen.frontends.native_predict import _xgboost_booster
+
+        return _xgboost_booster(xgboost, model.document)
     return model if type(model).__name__ == "Booster" else model.get_booster()
 
 

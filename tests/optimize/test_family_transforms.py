@@ -242,6 +242,23 @@ def test_the_saved_model_loads_in_its_library_and_predicts_what_the_header_predi
     np.testing.assert_array_equal(again.interpret(X).predictions, header.interpret(X).predictions)
 
 
+@pytest.mark.parametrize("name", ["xgb_multiclass", "lgbm_binary"])
+def test_a_model_file_mcugen_read_takes_its_librarys_transforms(name, tmp_path):
+    """`mcugen tune model.json` loads a NativeModel: with the library installed it is that
+    library's family, and every transform returns a Booster exact against its own predict."""
+    model, X = fitted_model(name), data_of(name)
+    native = mcugen_load(tmp_path / save_model(model, tmp_path, "trained"))
+    assert type(native).__name__ == "NativeModel" and model_family(native) == model_family(model)
+    assert _values(native) == _values(model)
+    for axis, grid in _values(native).items():
+        transformed = apply(native, {axis: grid[-1]})
+        assert type(transformed).__name__ == "Booster"
+        check_interpreter(transformed, X, "table")
+    again = mcugen_load(tmp_path / save_model(native, tmp_path, "as_trained"))  # the as-trained model saves too
+    np.testing.assert_array_equal(codegen.convert(again).interpret(X).predictions,
+                                  codegen.convert(model).interpret(X).predictions)
+
+
 BIG = {  # too big for the ATmega328P as trained (about 40 KB of tables); the axis that makes it fit
     "hist_boosting": (lambda: ensemble.HistGradientBoostingClassifier(max_iter=100, min_samples_leaf=5,
                                                                       early_stopping=False, random_state=0), "rounds"),

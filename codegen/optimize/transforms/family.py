@@ -9,9 +9,10 @@ FAMILIES = ("forest", "boosting", "tree", "hist_boosting", "xgboost", "lightgbm"
 
 def model_family(estimator) -> str:
     """One of FAMILIES: "forest", "boosting" (GradientBoosting), "tree", "hist_boosting",
-    "xgboost", "lightgbm" (their scikit-learn wrappers and Boosters), "isolation"
+    "xgboost", "lightgbm" (their scikit-learn wrappers, Boosters, and their model files when
+    the library is installed: the transformed model is then a Booster), "isolation"
     (IsolationForest), "mlp", or "other" (a model mcugen converts that has no transforms: a
-    scaler pipeline, a model file read without its library; only its implementations are
+    scaler pipeline, a model file whose library is not installed; only its implementations are
     searched). A model mcugen cannot convert is a UserError."""
     from codegen.frontends import model_kind
     from codegen.optimize import hist_boosting, isolation, lightgbm_models, xgboost_models
