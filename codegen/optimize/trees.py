@@ -16,6 +16,7 @@ import copy
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.optimize.model_copies import power_of_two_step
 from codegen.optimize.tree_surgery import node_depths, rebuild_tree
 
 FOREST_CLASSES = ("RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor")
@@ -183,10 +184,7 @@ def quantize_leaf_values(estimator, bits: int) -> object:
 
 
 def _power_of_two_step(trees, bits: int) -> float:
-    largest = max(float(np.abs(tree.tree_.value).max(initial=0.0)) for tree in trees)
-    if largest == 0.0:
-        return 1.0
-    return float(2.0 ** np.ceil(np.log2(largest / (2 ** (bits - 1) - 1))))
+    return power_of_two_step(max(float(np.abs(tree.tree_.value).max(initial=0.0)) for tree in trees), bits)
 
 
 def _round_distributions(values: np.ndarray, bits: int) -> np.ndarray:

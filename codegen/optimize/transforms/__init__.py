@@ -14,12 +14,17 @@ from __future__ import annotations
 import itertools
 from typing import Protocol
 
+from codegen.optimize.transforms.booster_depth import CutBoosterDepth
 from codegen.optimize.transforms.boosting_stages import KeepStages
+from codegen.optimize.transforms.cost_complexity import PruneCostComplexity
 from codegen.optimize.transforms.depth import CutDepth
 from codegen.optimize.transforms.family import model_family
 from codegen.optimize.transforms.forest_trees import KeepTrees
 from codegen.optimize.transforms.hidden_units import KeepUnits
+from codegen.optimize.transforms.isolation_trees import KeepIsolationTrees
+from codegen.optimize.transforms.leaf_bits import RoundLeaves
 from codegen.optimize.transforms.leaves import LeafValues
+from codegen.optimize.transforms.rounds import KeepRounds
 
 
 class Transform(Protocol):
@@ -39,7 +44,12 @@ class Transform(Protocol):
         """A short name for the value ("30 trees"); `model`: the transformed estimator."""
 
 
-TRANSFORMS: tuple[Transform, ...] = (KeepTrees(), KeepStages(), CutDepth(), LeafValues(), KeepUnits())
+TRANSFORMS: tuple[Transform, ...] = (
+    KeepTrees(), KeepIsolationTrees(), KeepStages(), KeepRounds(),  # members first
+    PruneCostComplexity(), CutDepth(), CutBoosterDepth(),  # then each tree's shape
+    LeafValues(), RoundLeaves(),  # then its leaves
+    KeepUnits(),
+)
 BY_AXIS = {transform.axis: transform for transform in TRANSFORMS}
 
 
