@@ -65,8 +65,8 @@ def excess(row: dict, budgets: Budgets) -> float:
 def choose(rows: list[dict], budgets: Budgets) -> dict | None:
     """With an accuracy budget: the candidate of least energy within every budget (the user
     said how much accuracy to trade; ties: higher score, fewer cycles). Without one: the most
-    accurate candidate within the other budgets and, among those tied with it (its paired lead
-    within one standard error, the one-standard-error rule), the one of least energy."""
+    accurate candidate within the other budgets and, among those within one standard error of
+    its score (the one-standard-error rule), the one of least energy."""
     eligible = [row for row in rows if not misses(row, budgets)]
     if not eligible:
         return None
@@ -78,13 +78,9 @@ def choose(rows: list[dict], budgets: Budgets) -> dict | None:
 
 
 def ties_with(row: dict, leader: dict) -> bool:
-    """`leader` is not better than `row` by more than one standard error of their paired difference."""
-    if "_points" not in row or "_points" not in leader:
-        return row is leader
-    difference = np.asarray(leader["_points"]) - np.asarray(row["_points"])
-    if len(difference) < 2:
-        return row is leader
-    return difference.mean() <= difference.std(ddof=1) / np.sqrt(len(difference))
+    """`row` scores within one standard error of the leader's score (Breiman's one-standard-
+    error rule: a smaller difference is within the noise of the leader's own estimate)."""
+    return leader["score"] - row["score"] <= leader.get("score_se", 0.0)
 
 
 def closest(rows: list[dict], budgets: Budgets, count: int = 5) -> list[dict]:

@@ -36,7 +36,9 @@ class TuneResult:
     @property
     def model_file(self) -> str:
         """The file the chosen estimator is saved to in the output folder."""
-        return f"{self.name}.skops"
+        from codegen.optimize.model_files import model_file_name
+
+        return model_file_name(self.best_model if self.best_model is not None else self.original, self.name)
 
     @property
     def baseline_score(self) -> float:

@@ -30,7 +30,7 @@ def as_trained_predictions(model, converted, X_device: np.ndarray, X_real: np.nd
 
 
 def _has_sklearn_predict(model) -> bool:
-    return type(model).__module__.split(".")[0] not in ("xgboost", "lightgbm") or hasattr(model, "get_params")
+    return hasattr(model, "predict") and hasattr(model, "get_params")
 
 
 def forest_predictions(model, grid: list[dict], indices: list[int], settings_by_input: dict, X: np.ndarray,

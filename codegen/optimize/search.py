@@ -82,8 +82,15 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
 
 
 def is_classifier(model) -> bool:
+    """Whether the model predicts classes (an IsolationForest: inlier 1 / outlier -1)."""
     final = model.steps[-1][1] if hasattr(model, "steps") else model
-    return hasattr(final, "classes_") or type(final).__name__ == "IsolationForest"
+    if type(final).__name__ == "IsolationForest":
+        return True
+    if hasattr(final, "get_params"):  # scikit-learn and the libraries' scikit-learn wrappers
+        return hasattr(final, "classes_")
+    from codegen.settings import Settings  # a Booster or a model file: as mcugen reads it
+
+    return convert_with(model, Settings(layout="table", check_flash=False)).is_classifier
 
 
 def split_rows(X, y, X_val, y_val, seed: int, report_share: float = REPORT_SHARE):
@@ -115,8 +122,8 @@ def conversion_target_of(target: str) -> str:
 
 def _check_labels(model, y, classify: bool, warn) -> None:
     final = model.steps[-1][1] if hasattr(model, "steps") else model
-    known = getattr(final, "classes_", (-1, 1) if classify else None)
-    if known is None:
+    known = (-1, 1) if type(final).__name__ == "IsolationForest" else getattr(final, "classes_", None)
+    if not classify or known is None or not len(known):
         return
     unseen = sorted(set(np.asarray(y).astype(str)) - {str(c) for c in known})
     if unseen:
