@@ -15,91 +15,169 @@ threshold nodes over the float intervals where the rule is constant (frontends/b
 The raw score is the sum of the leaves (already shrunk); binary: class 1 when raw > 0 (the
 double sigmoid moves that boundary by < 2e-16, far below the fixed-point bound);
 multiclass: the argmax of the per-class sums (trees interleave classes).
+What predict does to the sum before its link is folded into the leaves: `average_output`
+(boosting='rf') divides it by the number of iterations, the binary objective's sigmoid:k
+multiplies it by k. Objectives whose predict is a non-linear function of the sum (exp links,
+cross-entropy, reg_sqrt's signed square) are refused with what predict returns.
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import EnsembleBuilder, below, boosting_post, integer_intervals, segments_of
+from codegen.frontends.builder import (
+    EnsembleBuilder,
+    below,
+    boosting_post,
+    integer_intervals,
+    interval_split_shape,
+    segments_of,
+)
+from codegen.frontends.lightgbm_text import LightGBMText, objective_of, parse_model_text
 from codegen.ir.model import InputSpec, TreeEnsemble
 
 ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float)
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
-IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
+# predict returns the raw sum for these (ranking scores included); classes from the margins for these
+IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape", "lambdarank",
+                       "rank_xendcg")
 CLASSIFIER_OBJECTIVES = ("binary", "multiclass", "multiclassova")
-
-
-def parse_model_text(text: str) -> tuple[dict, list[dict]]:
-    """The header fields and one dict per tree (values still strings)."""
-    header: dict[str, str] = {}
-    trees: list[dict[str, str]] = []
-    current = header
-    for line in text.splitlines():
-        line = line.strip()
-        if line == "end of trees":
-            break
-        if line.startswith("Tree="):
-            current = {}
-            trees.append(current)
-        elif "=" in line:
-            key, _, value = line.partition("=")
-            current[key] = value
-    if "version" not in header or "max_feature_idx" not in header:
-        raise UserError("the text is not a LightGBM model (no version/max_feature_idx); save it with save_model")
-    return header, trees
+LINKS = {"poisson": "exp(raw score)", "gamma": "exp(raw score)", "tweedie": "exp(raw score)",
+         "cross_entropy": "the sigmoid of the raw score", "cross_entropy_lambda": "log(1 + exp(raw score))"}
+# Interval chains copy subtrees; above this many nodes (or twice the file's own) a model is refused
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 400  # levels of a file's tree: the builder recurses (a few frames per level)
 
 
 def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemble:
-    header, trees = parse_model_text(text)
-    objective = header.get("objective", "regression").split()[0]
-    per_iteration = int(header.get("num_tree_per_iteration", "1"))
+    model = parse_model_text(text)
+    objective, params, flags = objective_of(model.header)
+    if "sqrt" in flags:
+        raise UserError("LightGBM reg_sqrt=True: predict returns sign(s) * s**2 of the raw sum s, which mcugen "
+                        "does not compute on the device; train without reg_sqrt")
+    _check_pandas_categorical(model)
+    per_iteration = model.per_iteration
     post, classes = boosting_post("LightGBM", objective, per_iteration, classes,
-                                  IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES)
+                                  IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES, LINKS)
+    scale, notes = _leaf_scale(model, objective, params)
+    plans = [_tree_plan(tree) for tree in model.trees]
+    _check_expanded_size(model, plans)
     builder = EnsembleBuilder(per_iteration)
-    for index, tree in enumerate(trees):
-        _add_tree(builder, tree, output=index % per_iteration)
-    names = tuple(header.get("feature_names", "").split())
-    spec = InputSpec(n_features=int(header["max_feature_idx"]) + 1, feature_names=names)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 40 * MAX_DEPTH))
+    try:
+        for index, (tree, plan) in enumerate(zip(model.trees, plans)):
+            builder.add_tree(_emit(builder, tree, plan, 0 if plan else -1, index % per_iteration, scale))
+    finally:
+        sys.setrecursionlimit(limit)
+    names = tuple(model.header.get("feature_names", "").split())
+    spec = InputSpec(n_features=model.n_features, feature_names=names)
     # the whole objective line names the model: "binary sigmoid:1", "multiclass num_class:3"
-    described = " ".join(header.get("objective", objective).split())
-    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}")
+    described = " ".join(model.header.get("objective", objective).split())
+    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}", notes)
 
 
+def _leaf_scale(model: LightGBMText, objective: str, params: dict) -> tuple[float, tuple[str, ...]]:
+    """The factor predict applies to the raw sum before its link, folded into every leaf:
+    `average_output` (boosting='rf') divides the sum by the number of iterations; the binary
+    objective's sigmoid:k takes sigmoid(k * sum) (the class rule sum > 0 is unchanged)."""
+    scale, notes = 1.0, []
+    if "average_output" in model.header:
+        scale /= model.n_iterations
+        notes.append(f"average_output: the sum over {model.n_iterations} iterations is averaged")
+    if objective == "binary":
+        try:
+            sigmoid = float(params.get("sigmoid", "1"))
+        except ValueError:
+            sigmoid = float("nan")
+        if not sigmoid > 0 or not np.isfinite(sigmoid):
+            raise UserError(f"the LightGBM binary objective has sigmoid:{params.get('sigmoid')} (a positive "
+                            "number expected); save the model again with save_model")
+        scale *= sigmoid
+    return scale, tuple(notes)
 
-def _numbers(tree: dict, key: str, dtype) -> np.ndarray:
-    return np.array(tree.get(key, "").split(), dtype=dtype)
 
-
-def _add_tree(builder: EnsembleBuilder, tree: dict, output: int) -> None:
-    if tree.get("is_linear", "0") != "0":
-        raise UserError("LightGBM linear trees (linear_tree=True) are not supported; train without them")
-    leaf_value = _numbers(tree, "leaf_value", np.float64)
-    if int(tree["num_leaves"]) == 1:
-        builder.add_tree(builder.leaf(leaf_value[0], output))
+def _check_pandas_categorical(model: LightGBMText) -> None:
+    """A model fitted on pandas `category` columns compares the columns' category codes (the
+    position of a value in the recorded list, what predict(DataFrame) computes). The device
+    sends numbers compared as codes: accepted when every list is 0..k-1 (code == value)."""
+    if model.pandas_categorical is None:
         return
-    nodes = {
-        "feature": _numbers(tree, "split_feature", np.int64),
-        "threshold": _numbers(tree, "threshold", np.float64),
-        "decision": _numbers(tree, "decision_type", np.int64),
-        "left": _numbers(tree, "left_child", np.int64),
-        "right": _numbers(tree, "right_child", np.int64),
-        "cat_boundaries": _numbers(tree, "cat_boundaries", np.int64),
-        "cat_threshold": _numbers(tree, "cat_threshold", np.uint64),
-    }
+    infos = model.header.get("feature_infos", "").split()
+    names = model.header.get("feature_names", "").split()
+    categorical = [i for i, info in enumerate(infos) if info != "none" and not info.startswith("[")]
+    for position, values in enumerate(model.pandas_categorical):
+        column = names[categorical[position]] if position < len(categorical) and categorical[position] < len(
+            names) else f"#{position}"
+        if values != list(range(len(values))):
+            shown = ", ".join(str(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+            raise UserError(f"the LightGBM model was fitted on pandas category column {column!r} whose categories "
+                            f"are {shown}, not 0..{len(values) - 1}: its trees compare category codes; refit on "
+                            f"the integer codes (df[{column!r}].cat.codes), which the device then sends")
 
-    def emit(child: int) -> int:
-        if child < 0:
-            return builder.leaf(leaf_value[~child], output)
-        feature = int(nodes["feature"][child])
-        rule, cuts = _node_rule(nodes, child)
+
+def _tree_plan(tree: dict) -> list[tuple[int, list[float], list[bool], bool]]:
+    """Per node: (feature, segment bounds, side of each segment, side of NaN)."""
+    plan = []
+    for node in range(tree["num_leaves"] - 1):
+        rule, cuts = _node_rule(tree, node)
         uppers, sides = segments_of(rule, cuts)
-        targets = {True: int(nodes["left"][child]), False: int(nodes["right"][child])}
-        return builder.interval_split(feature, uppers, sides, rule(float("nan")),
-                                      lambda side: emit(targets[side]))
+        plan.append((int(tree["split_feature"][node]), uppers, sides, rule(float("nan"))))
+    return plan
 
-    builder.add_tree(emit(0))
+
+def _check_expanded_size(model: LightGBMText, plans: list) -> None:
+    """Count the nodes the interval chains will make (copies included) before building any,
+    and refuse a model that would explode (many categories copy their subtrees per run)."""
+    file_nodes = sum(len(plan) for plan in plans)
+    limit = max(MAX_EXPANDED_NODES, 2 * file_nodes)
+    total = 0
+    for index, (tree, plan) in enumerate(zip(model.trees, plans)):
+        nodes, depth = _expanded_tree(tree, plan)
+        total += nodes
+        if total > limit:
+            raise UserError(f"LightGBM tree {index} would become {nodes:,} threshold nodes (model so far {total:,}, "
+                            f"the file has {file_nodes:,}; limit {limit:,}): its category sets become interval "
+                            "chains that copy their subtrees; train with a smaller max_cat_threshold / fewer "
+                            "categories per split, or one-hot encode the feature")
+        if depth > MAX_DEPTH:
+            raise UserError(f"LightGBM tree {index} is {depth} levels deep (mcugen converts at most {MAX_DEPTH}); "
+                            "train with max_depth")
+
+
+def _expanded_tree(tree: dict, plan: list) -> tuple[int, int]:
+    """(nodes, depth) of the tree once built: children before parents, no recursion."""
+    if not plan:
+        return 0, 0
+    size: dict[int, int] = {}  # child code (node >= 0, leaf < 0) -> nodes it expands to
+    depth: dict[int, int] = {}
+    stack = [0]
+    while stack:
+        node = stack[-1]
+        children = (int(tree["left_child"][node]), int(tree["right_child"][node]))
+        pending = [c for c in children if c >= 0 and c not in size]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        feature, uppers, sides, nan_left = plan[node]
+        chain, left_copies, right_copies = interval_split_shape(uppers, sides, nan_left)
+        left, right = (size.get(c, 0) for c in children)
+        size[node] = chain + left_copies * left + right_copies * right
+        depth[node] = 1 + max(depth.get(c, 0) for c in children)
+    return size[0], depth[0]
+
+
+def _emit(builder: EnsembleBuilder, tree: dict, plan: list, child: int, output: int, scale: float) -> int:
+    if child < 0:
+        return builder.leaf(float(tree["leaf_value"][~child]) * scale, output)
+    feature, uppers, sides, nan_left = plan[child]
+    targets = {True: int(tree["left_child"][child]), False: int(tree["right_child"][child])}
+    return builder.interval_split(feature, uppers, sides, nan_left,
+                                  lambda side: _emit(builder, tree, plan, targets[side], output, scale))
 
 
 def _node_rule(nodes: dict, node: int):
@@ -107,7 +185,7 @@ def _node_rule(nodes: dict, node: int):
     where it may change. LightGBM's predict first drops input values with |x| <= 1e-35f as
     zeros (c_api's dense row reader keeps only |x| > kZeroThreshold or NaN): they reach the
     tree as 0.0."""
-    decision = int(nodes["decision"][node])
+    decision = int(nodes["decision_type"][node])
     rule, cuts = _categorical_rule(nodes, node) if decision & 1 else _numerical_rule(nodes, node)
 
     def goes_left(x: float) -> bool:
@@ -117,7 +195,7 @@ def _node_rule(nodes: dict, node: int):
 
 
 def _numerical_rule(nodes: dict, node: int):
-    decision = int(nodes["decision"][node])
+    decision = int(nodes["decision_type"][node])
     threshold = float(nodes["threshold"][node])
     missing = (decision >> 2) & 3
     default_left = bool(decision & 2)

@@ -54,14 +54,15 @@ def split_points(estimator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_bound(estimator, relative_rounding: float) -> float:
-    """|library's summed score - exact sum| <= n_trees * relative_rounding * B, with B the
-    largest partial sum: each addition rounds by at most relative_rounding * |partial|."""
+    """|library's summed score - exact sum| <= (n_trees + 2) * relative_rounding * B, with B
+    the largest partial sum: each addition rounds by at most relative_rounding * |partial|,
+    and two more units cover scaled leaves (dart weights, averaged forests)."""
     ir = read_trees(estimator)
     owner = leaf_owner(ir)
     per_tree = np.zeros((ir.n_trees, ir.n_outputs))
     np.maximum.at(per_tree, owner, np.abs(ir.leaf_values))
     largest = float((np.abs(ir.base_score) + per_tree.sum(axis=0)).max())
-    return ir.n_trees * relative_rounding * largest
+    return (ir.n_trees + 2) * relative_rounding * largest
 
 
 def near_boundary_rows(estimator, X: np.ndarray, model, float_rounding: float) -> int:
