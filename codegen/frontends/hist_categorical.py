@@ -52,7 +52,15 @@ def _columns(estimator) -> tuple[np.ndarray, dict[int, np.ndarray]]:
                         "refit it with scikit-learn >= 1.4")
     order = np.concatenate([np.flatnonzero(is_categorical), np.flatnonzero(~is_categorical)])
     encoder = preprocessor.named_transformers_["encoder"]
-    categories = {index: np.asarray(values, dtype=np.float64) for index, values in enumerate(encoder.categories_)}
+    names = np.asarray(getattr(estimator, "feature_names_in_", np.arange(len(is_categorical))))[order]
+    categories = {}
+    for index, values in enumerate(encoder.categories_):
+        if np.asarray(values).dtype.kind not in "biuf":
+            shown = ", ".join(repr(v) for v in list(values)[:3])
+            raise UserError(f"the {type(estimator).__name__}'s categorical column {str(names[index])!r} holds text "
+                            f"categories ({shown}, ...) and the device sends numbers: fit on numeric codes "
+                            f"instead (e.g. df[{str(names[index])!r}].cat.codes), which the device then sends")
+        categories[index] = np.asarray(values, dtype=np.float64)
     return order, categories
 
 

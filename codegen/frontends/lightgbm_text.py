@@ -69,10 +69,11 @@ def _split(text: str) -> tuple[str, list[str], str]:
 
 
 def _fields(text: str) -> dict[str, str]:
+    """`key=value` lines, and bare words (the header's `average_output` flag) as `word: ""`."""
     fields = {}
     for line in text.splitlines():
-        key, equals, value = line.strip().partition("=")
-        if equals:
+        key, _, value = line.strip().partition("=")
+        if key:
             fields[key] = value.strip()
     return fields
 
