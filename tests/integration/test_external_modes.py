@@ -93,7 +93,8 @@ def test_pandas_categories_other_than_codes_are_refused():
     values = rng.choice([10, 20, 30, 40, 50], 500)
     frame = pandas.DataFrame({"x": rng.normal(size=500), "grade": pandas.Categorical(values)})
     y = ((values == 20) ^ (frame["x"] > 0)).astype(int)
-    estimator = lgb.LGBMClassifier(n_estimators=3, num_leaves=4, min_child_samples=5, verbose=-1, n_jobs=1).fit(frame, y)
+    estimator = lgb.LGBMClassifier(n_estimators=3, num_leaves=4, min_child_samples=5, verbose=-1, n_jobs=1)
+    estimator.fit(frame, y)
     _refused(estimator, r"pandas category column 'grade' whose categories are 10, 20, 30, 40, 50, not 0..4")
 
 
@@ -105,7 +106,8 @@ def test_pandas_categories_that_are_codes_convert_exactly():
     values = rng.integers(0, 5, 500)
     frame = pandas.DataFrame({"x": rng.normal(size=500), "grade": pandas.Categorical(values, categories=range(5))})
     y = ((values == 2) ^ (frame["x"] > 0)).astype(int)
-    estimator = lgb.LGBMClassifier(n_estimators=3, num_leaves=4, min_child_samples=5, verbose=-1, n_jobs=1).fit(frame, y)
+    estimator = lgb.LGBMClassifier(n_estimators=3, num_leaves=4, min_child_samples=5, verbose=-1, n_jobs=1)
+    estimator.fit(frame, y)
     rows = frame.to_numpy(dtype=np.float32)
     model, _ = check_model(estimator, rows, float_rounding=FLOAT64_ROUNDING, predict=lambda X: estimator.predict(frame))
     assert np.array_equal(model.predict(rows), estimator.predict(frame))
