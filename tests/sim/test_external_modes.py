@@ -32,7 +32,10 @@ def _fit(library: str, name: str, data: str, params: dict):
     package = require_package(library)
     X, y, X_test, _ = dataset(data)
     common = {"n_estimators": 8, "random_state": 0, "n_jobs": 1}
-    common.update({"num_leaves": 7, "min_child_samples": 5, "verbose": -1} if library == "lightgbm" else {"max_depth": 3})
+    if library == "lightgbm":
+        common.update(num_leaves=7, min_child_samples=5, verbose=-1)
+    else:
+        common.update(max_depth=3)
     return getattr(package, name)(**common, **params).fit(X, y), X_test
 
 
