@@ -43,7 +43,7 @@ ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float)
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
 # predict returns the raw sum for these (ranking scores included); classes from the margins for these
 IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape", "lambdarank",
-                       "rank_xendcg")
+                       "rank_xendcg", "custom")
 CLASSIFIER_OBJECTIVES = ("binary", "multiclass", "multiclassova")
 LINKS = {"poisson": "exp(raw score)", "gamma": "exp(raw score)", "tweedie": "exp(raw score)",
          "cross_entropy": "the sigmoid of the raw score", "cross_entropy_lambda": "log(1 + exp(raw score))"}
@@ -59,7 +59,11 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
         raise UserError("LightGBM reg_sqrt=True: predict returns sign(s) * s**2 of the raw sum s, which mcugen "
                         "does not compute on the device; train without reg_sqrt")
     _check_pandas_categorical(model)
+    if objective == "custom" and classes is not None:
+        raise UserError("the LightGBM classifier was trained with a Python objective function: LightGBM's predict "
+                        "returns raw scores, not classes, for it; train with objective='binary' or 'multiclass'")
     per_iteration = model.per_iteration
+    _check_outputs(objective, params, per_iteration)
     post, classes = boosting_post("LightGBM", objective, per_iteration, classes,
                                   IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES, LINKS)
     scale, notes = _leaf_scale(model, objective, params)
@@ -78,6 +82,16 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
     # the whole objective line names the model: "binary sigmoid:1", "multiclass num_class:3"
     described = " ".join(model.header.get("objective", objective).split())
     return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}", notes)
+
+
+def _check_outputs(objective: str, params: dict, per_iteration: int) -> None:
+    """One tree per iteration for one score, num_class trees for the multiclass objectives."""
+    multiclass = objective in ("multiclass", "multiclassova")
+    expected = params.get("num_class", "?") if multiclass else "1"
+    if str(per_iteration) != expected or (multiclass and per_iteration < 2):
+        raise UserError(f"the LightGBM model has num_tree_per_iteration={per_iteration} for objective {objective!r} "
+                        f"({'num_class:' + expected if multiclass else 'one score'}): the file is edited; "
+                        "save the model again with save_model")
 
 
 def _leaf_scale(model: LightGBMText, objective: str, params: dict) -> tuple[float, tuple[str, ...]]:

@@ -183,7 +183,17 @@ def _categories(tree: dict, arrays: dict, where: str) -> dict:
     return {"cat_boundaries": boundaries, "cat_threshold": words.astype(np.uint64)}
 
 
+def _check_trailer(trailer: str) -> None:
+    """LightGBM's loader reads the `parameters:` section up to `end of parameters` (and
+    crashes on a section cut short): the section must be whole."""
+    lines = [line.strip() for line in trailer.splitlines()]
+    if "parameters:" in lines and "end of parameters" not in lines[lines.index("parameters:"):]:
+        raise UserError(f"the LightGBM model's parameters section has no 'end of parameters' line: the file is cut "
+                        f"short; {RESAVE}")
+
+
 def _pandas_categorical(trailer: str) -> list | None:
+    _check_trailer(trailer)
     for line in trailer.splitlines():
         if line.startswith("pandas_categorical:"):
             try:
@@ -197,7 +207,9 @@ def _pandas_categorical(trailer: str) -> list | None:
 
 
 def objective_of(header: dict) -> tuple[str, dict[str, str], set[str]]:
-    """The objective line `name key:value ... flag`: its name, parameters and flags (sqrt)."""
-    name, *tokens = header.get("objective", "regression").split() or ["regression"]
+    """The objective line `name key:value ... flag`: its name, parameters and flags (sqrt).
+    A model trained with a Python objective function has no line: "custom" (predict returns
+    the raw score)."""
+    name, *tokens = header.get("objective", "").split() or ["custom"]
     params = dict(token.split(":", 1) for token in tokens if ":" in token)
     return name, params, {token for token in tokens if ":" not in token}

@@ -11,6 +11,10 @@ from codegen.errors import UserError
 
 RESAVE = "save the model again with save_model"
 NODE_ARRAYS = ("left_children", "right_children", "split_indices", "split_conditions", "default_left")
+# not read by mcugen, but by xgboost (which crashes on a short one): checked when present
+OTHER_NODE_ARRAYS = ("parents", "base_weights", "loss_changes", "sum_hessian", "split_type")
+CATEGORY_ARRAYS = ("categories", "categories_nodes", "categories_segments", "categories_sizes")
+ROOT_PARENT = 2**31 - 1  # what XGBoost records as the root's parent
 
 
 def _refuse(what: str) -> UserError:
@@ -56,6 +60,7 @@ def check_tree(index: int, tree, n_features: int) -> None:
         raise _refuse(f"{where} is not an object")
     n_nodes = _count(tree.get("tree_param", {}).get("num_nodes"), f"{where} num_nodes")
     arrays = {key: np.asarray(tree.get(key, [])) for key in NODE_ARRAYS}
+    arrays.update({key: np.asarray(tree[key]) for key in OTHER_NODE_ARRAYS if key in tree})
     for key, array in arrays.items():
         if array.shape != (n_nodes,) or array.dtype.kind not in "biuf":
             raise _refuse(f"{where} has {array.size} {key} for num_nodes={n_nodes}")
@@ -70,6 +75,12 @@ def check_tree(index: int, tree, n_features: int) -> None:
         raise _refuse(f"{where} has a child index outside its {n_nodes} nodes")
     if not np.array_equal(np.bincount(children, minlength=n_nodes), np.r_[0, np.ones(n_nodes - 1)]):
         raise _refuse(f"{where}: its children do not form one tree (a node reached twice or never)")
+    parents = arrays.get("parents", np.r_[ROOT_PARENT, np.zeros(n_nodes - 1)]).astype(np.int64)
+    if "parents" in arrays and (parents[0] != ROOT_PARENT or np.any(parents[left[inner]] != np.flatnonzero(inner))
+                                or np.any(parents[right[inner]] != np.flatnonzero(inner))):
+        raise _refuse(f"{where} has parents that do not match its children")
+    if not np.any(arrays.get("split_type", 0) != 0) and any(np.size(tree.get(key, [])) for key in CATEGORY_ARRAYS):
+        raise _refuse(f"{where} lists categories but has no categorical split")
     features = arrays["split_indices"][inner]
     if features.size and (features.min() < 0 or features.max() >= n_features):
         raise _refuse(f"{where} splits on feature {int(features.max())} of {n_features}")
