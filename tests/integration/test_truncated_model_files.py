@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-
 from click.testing import CliRunner
 
 from codegen.cli import main
