@@ -36,6 +36,7 @@ from codegen.frontends.builder import (
     interval_split_shape,
     segments_of,
 )
+from codegen.frontends.expanded_size import MAX_DEPTH, check_expanded_sizes, expanded_size
 from codegen.frontends.lightgbm_text import LightGBMText, objective_of, parse_model_text
 from codegen.ir.model import InputSpec, TreeEnsemble
 
@@ -47,9 +48,6 @@ IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile
 CLASSIFIER_OBJECTIVES = ("binary", "multiclass", "multiclassova")
 LINKS = {"poisson": "exp(raw score)", "gamma": "exp(raw score)", "tweedie": "exp(raw score)",
          "cross_entropy": "the sigmoid of the raw score", "cross_entropy_lambda": "log(1 + exp(raw score))"}
-# Interval chains copy subtrees; above this many nodes (or twice the file's own) a model is refused
-MAX_EXPANDED_NODES = 200_000
-MAX_DEPTH = 400  # levels of a file's tree: the builder recurses (a few frames per level)
 
 
 def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemble:
@@ -144,45 +142,19 @@ def _tree_plan(tree: dict) -> list[tuple[int, list[float], list[bool], bool]]:
 
 
 def _check_expanded_size(model: LightGBMText, plans: list) -> None:
-    """Count the nodes the interval chains will make (copies included) before building any,
-    and refuse a model that would explode (many categories copy their subtrees per run)."""
-    file_nodes = sum(len(plan) for plan in plans)
-    limit = max(MAX_EXPANDED_NODES, 2 * file_nodes)
-    total = 0
-    for index, (tree, plan) in enumerate(zip(model.trees, plans)):
-        nodes, depth = _expanded_tree(tree, plan)
-        total += nodes
-        if total > limit:
-            raise UserError(f"LightGBM tree {index} would become {nodes:,} threshold nodes (model so far {total:,}, "
-                            f"the file has {file_nodes:,}; limit {limit:,}): its category sets become interval "
-                            "chains that copy their subtrees; train with a smaller max_cat_threshold / fewer "
-                            "categories per split, or one-hot encode the feature")
-        if depth > MAX_DEPTH:
-            raise UserError(f"LightGBM tree {index} is {depth} levels deep (mcugen converts at most {MAX_DEPTH}); "
-                            "train with max_depth")
+    """Count the nodes the interval chains will make (copies included) before building any."""
 
+    def sizes():
+        for tree, plan in zip(model.trees, plans):
+            if not plan:
+                yield 0, 0
+                continue
+            left, right = tree["left_child"], tree["right_child"]
+            yield expanded_size(0, lambda node, left=left, right=right: None if node < 0 else (
+                int(left[node]), int(right[node])), lambda node, plan=plan: interval_split_shape(*plan[node][1:]))
 
-def _expanded_tree(tree: dict, plan: list) -> tuple[int, int]:
-    """(nodes, depth) of the tree once built: children before parents, no recursion."""
-    if not plan:
-        return 0, 0
-    size: dict[int, int] = {}  # child code (node >= 0, leaf < 0) -> nodes it expands to
-    depth: dict[int, int] = {}
-    stack = [0]
-    while stack:
-        node = stack[-1]
-        children = (int(tree["left_child"][node]), int(tree["right_child"][node]))
-        pending = [c for c in children if c >= 0 and c not in size]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        feature, uppers, sides, nan_left = plan[node]
-        chain, left_copies, right_copies = interval_split_shape(uppers, sides, nan_left)
-        left, right = (size.get(c, 0) for c in children)
-        size[node] = chain + left_copies * left + right_copies * right
-        depth[node] = 1 + max(depth.get(c, 0) for c in children)
-    return size[0], depth[0]
+    advice = "train with a smaller max_cat_threshold / fewer categories per split, or one-hot encode the feature"
+    check_expanded_sizes("LightGBM", sizes(), sum(len(plan) for plan in plans), advice)
 
 
 def _emit(builder: EnsembleBuilder, tree: dict, plan: list, child: int, output: int, scale: float) -> int:

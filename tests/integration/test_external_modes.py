@@ -86,6 +86,20 @@ def test_many_categories_are_refused_before_anything_is_built(monkeypatch):
     assert not built
 
 
+def test_hist_gradient_boosting_with_many_categories_is_refused_before_building(monkeypatch):
+    """The same explosion in scikit-learn's categorical HistGradientBoosting (250 categories)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 250, 6000), rng.normal(size=6000)]).astype(np.float32)
+    y = (np.isin(X[:, 0], rng.choice(250, 125, replace=False)) ^ (X[:, 1] > 0)).astype(int)
+    estimator = HistGradientBoostingClassifier(max_iter=1, max_leaf_nodes=8, categorical_features=[0]).fit(X, y)
+    built = []
+    monkeypatch.setattr(EnsembleBuilder, "split", lambda *args, **kwargs: built.append(1))
+    _refused(estimator, r"HistGradientBoostingClassifier tree 0 would become [\d,]+ threshold nodes .*limit 200,000")
+    assert not built
+
+
 def test_pandas_categories_other_than_codes_are_refused():
     lgb = require_package("lightgbm")
     pandas = require_package("pandas")
