@@ -9,7 +9,7 @@ import numpy as np
 
 from codegen.errors import UserError
 from codegen.frontends.isolation_forest import is_isolation_forest, read_isolation_forest
-from codegen.ir.model import TreeEnsemble
+from codegen.ir.model import POST_SIGNED_SQUARE, TreeEnsemble
 
 XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor", "XGBRanker")
 LIGHTGBM_WRAPPERS = ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")
@@ -105,7 +105,10 @@ def library_sum_error(ir: TreeEnsemble) -> float:
     unit = 2.0**-24 if ir.estimator.startswith("XGBoost") else 2.0**-53
     # + 2: dart's products rounded to float32 (within unit * largest in all), LightGBM's
     # division of an averaged sum and mcugen's of each leaf (unit * largest each)
-    return (ir.n_trees + 2) * unit * largest
+    error = (ir.n_trees + 2) * unit * largest
+    if ir.post == POST_SIGNED_SQUARE:  # |a**2 - b**2| <= |a - b| (|a| + |b|), and the square's own rounding
+        error = error * (2 * largest + error) + unit * (largest + error) ** 2
+    return error
 
 
 def _tree_of_node(ir: TreeEnsemble) -> np.ndarray:

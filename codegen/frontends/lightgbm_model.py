@@ -17,8 +17,10 @@ double sigmoid moves that boundary by < 2e-16, far below the fixed-point bound);
 multiclass: the argmax of the per-class sums (trees interleave classes).
 What predict does to the sum before its link is folded into the leaves: `average_output`
 (boosting='rf') divides it by the number of iterations, the binary objective's sigmoid:k
-multiplies it by k. Objectives whose predict is a non-linear function of the sum (exp links,
-cross-entropy, reg_sqrt's signed square) are refused with what predict returns.
+multiplies it by k. `reg_sqrt` (objective "... sqrt") makes predict return sign(s) * s**2 of the raw sum s: the
+IR's signed-square output, within the bound passes/quantize_leaves proves. Objectives whose
+predict is another non-linear function of the sum (exp links, cross-entropy) are refused
+with what predict returns.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from codegen.frontends.builder import (
 )
 from codegen.frontends.expanded_size import MAX_DEPTH, check_expanded_sizes, expanded_size
 from codegen.frontends.lightgbm_text import LightGBMText, objective_of, parse_model_text
-from codegen.ir.model import InputSpec, TreeEnsemble
+from codegen.ir.model import POST_IDENTITY, POST_SIGNED_SQUARE, InputSpec, TreeEnsemble
 
 ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float)
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
@@ -53,9 +55,6 @@ LINKS = {"poisson": "exp(raw score)", "gamma": "exp(raw score)", "tweedie": "exp
 def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemble:
     model = parse_model_text(text)
     objective, params, flags = objective_of(model.header)
-    if "sqrt" in flags:
-        raise UserError("LightGBM reg_sqrt=True: predict returns sign(s) * s**2 of the raw sum s, which mcugen "
-                        "does not compute on the device; train without reg_sqrt")
     _check_pandas_categorical(model)
     if objective == "custom" and classes is not None:
         raise UserError("the LightGBM classifier was trained with a Python objective function: LightGBM's predict "
@@ -64,10 +63,14 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
     _check_outputs(objective, params, per_iteration)
     post, classes = boosting_post("LightGBM", objective, per_iteration, classes,
                                   IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES, LINKS)
+    if "sqrt" in flags and post == POST_IDENTITY:
+        post = POST_SIGNED_SQUARE  # reg_sqrt: predict is sign(s) * s**2 of the raw sum s
     scale, notes = _leaf_scale(model, objective, params)
     plans = [_tree_plan(tree) for tree in model.trees]
     _check_expanded_size(model, plans)
     builder = EnsembleBuilder(per_iteration)
+    if post == POST_SIGNED_SQUARE:
+        _check_square_range(model, scale)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 40 * MAX_DEPTH))
     try:
@@ -90,6 +93,15 @@ def _check_outputs(objective: str, params: dict, per_iteration: int) -> None:
         raise UserError(f"the LightGBM model has num_tree_per_iteration={per_iteration} for objective {objective!r} "
                         f"({'num_class:' + expected if multiclass else 'one score'}): the file is edited; "
                         "save the model again with save_model")
+
+
+def _check_square_range(model: LightGBMText, scale: float) -> None:
+    """reg_sqrt squares the sum: its largest possible |sum|, B, squared must fit the 32-bit
+    output with a fraction bit to spare (B**2 <= 2**30)."""
+    largest = sum(float(np.abs(tree["leaf_value"]).max()) for tree in model.trees) * abs(scale)
+    if largest**2 > 2.0**30:
+        raise UserError(f"the LightGBM reg_sqrt model's output can reach {largest**2:.3g} (the square of its largest "
+                        "sum), beyond the 32-bit fixed point mcugen returns (2**30); scale the target down")
 
 
 def _leaf_scale(model: LightGBMText, objective: str, params: dict) -> tuple[float, tuple[str, ...]]:

@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY
+from codegen.ir.model import POST_ARGMAX, REGRESSION_POSTS
 
 
 def library_predict(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
@@ -64,7 +64,7 @@ def _rounds(document: dict) -> tuple[int, int]:
 
 def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarray:
     output = _xgboost_output(xgb, document, X)
-    if post == POST_IDENTITY:
+    if post in REGRESSION_POSTS:
         return output
     if output.ndim == 2:
         return np.argmax(output, axis=1)
@@ -75,7 +75,7 @@ def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarra
 
 def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
     output = _lightgbm_booster(lgb, text).predict(X)
-    if post == POST_IDENTITY:
+    if post in REGRESSION_POSTS:
         return output
     if post == POST_ARGMAX:
         return np.argmax(output, axis=1)
@@ -85,7 +85,7 @@ def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
 def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
     """The library's class probabilities (rows x classes), as its scikit-learn wrapper gives them."""
     X = np.asarray(X, dtype=np.float32)
-    if post == POST_IDENTITY:
+    if post in REGRESSION_POSTS:
         raise UserError("a regressor has no class probabilities")
     package = _package(library)
     if library == "xgboost":

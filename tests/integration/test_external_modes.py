@@ -52,10 +52,26 @@ def test_lightgbm_rf_classifier_proba_within_the_bound(data, layout):
     assert worst <= bound < 1e-4, (worst, bound)
 
 
+@pytest.mark.parametrize("layout", ["ifelse", "table"])
 @pytest.mark.parametrize("objective", ["regression", "regression_l1"])
-def test_lightgbm_reg_sqrt_is_refused(objective):
-    estimator, _ = _lightgbm("regressor", "diabetes", objective=objective, reg_sqrt=True)
-    _refused(estimator, r"reg_sqrt=True: predict returns sign\(s\) \* s\*\*2")
+def test_lightgbm_reg_sqrt_squares_the_sum_with_its_sign(objective, layout):
+    """LightGBM predicts sign(s) * s**2 of the raw sum s: the C squares the fixed-point score,
+    within the proven bound e (2B + e) + 2**-(F+1)."""
+    estimator, rows = _lightgbm("regressor", "diabetes", objective=objective, reg_sqrt=True)
+    model, _ = check_model(estimator, rows, float_rounding=FLOAT64_ROUNDING, layout=layout)
+    raw = estimator.predict(rows, raw_score=True)
+    assert np.allclose(estimator.predict(rows), np.sign(raw) * raw**2)  # what LightGBM computes
+    worst = float(np.max(np.abs(model.predict(rows) - estimator.predict(rows))))
+    assert worst <= model.report()["output_error_bound"] + 1e-6, worst
+    print(f"reg_sqrt {objective} {layout}: max |C - predict| {worst:.3g}, proven {model.report()['output_error_bound']:.3g}")
+    assert np.min(np.abs(model.predict(rows) - raw)) > 1.0  # not the raw sum
+
+
+def test_lightgbm_reg_sqrt_beyond_32_bits_is_refused():
+    lgb = require_package("lightgbm")
+    X, y, _, _ = dataset("diabetes")
+    estimator = lgb.LGBMRegressor(n_estimators=3, num_leaves=4, reg_sqrt=True, verbose=-1, n_jobs=1).fit(X, y * 1e8)
+    _refused(estimator, r"reg_sqrt model's output can reach .* beyond the 32-bit fixed point")
 
 
 def test_hist_gradient_boosting_on_text_categories_is_refused():

@@ -1,6 +1,6 @@
 """The boosting modes issue 20 added, on one simulated chip (Cortex-M0 in unicorn): LightGBM
-random forests (regressor, binary, multiclass), LightGBM sigmoid:k, XGBoost random forests and
-dart. `verify` agrees with the library's predict on every simulated row (regressors within the
+random forests (regressor, binary, multiclass), sigmoid:k and reg_sqrt (the signed square in
+64-bit integer arithmetic), XGBoost random forests and dart. `verify` agrees with the library's predict on every simulated row (regressors within the
 proven bound plus the library's own summation rounding) and bit for bit with the interpreter;
 the `_proba` of those scores is checked on the host (tests/integration/test_param_matrix.py)."""
 
@@ -23,6 +23,7 @@ CASES = {
     "lightgbm-rf-binary": ("lightgbm", "LGBMClassifier", "breast_cancer", RF),
     "lightgbm-rf-multiclass": ("lightgbm", "LGBMClassifier", "generated_classification", RF),
     "lightgbm-sigmoid-2": ("lightgbm", "LGBMClassifier", "breast_cancer", {"sigmoid": 2.0}),
+    "lightgbm-reg-sqrt": ("lightgbm", "LGBMRegressor", "diabetes", {"reg_sqrt": True}),
     "xgboost-rf-classifier": ("xgboost", "XGBRFClassifier", "breast_cancer", {}),
     "xgboost-dart-regressor": ("xgboost", "XGBRegressor", "diabetes", {"booster": "dart", "rate_drop": 0.3}),
 }

@@ -116,9 +116,9 @@ def _lightgbm() -> list[Case]:
               Case("lightgbm", clf, "binary", fit="categorical", proba=True, readme="categorical"),
               Case("lightgbm", clf, "binary", fit="pandas_categories", expect="pandas category column"),
               Case("lightgbm", reg, "regression", {"linear_tree": True}, expect="linear trees"),
-              Case("lightgbm", reg, "regression", {"reg_sqrt": True}, expect="reg_sqrt=True"),
-              Case("lightgbm", reg, "regression", {"objective": "regression_l1", "reg_sqrt": True},
-                   expect="reg_sqrt=True")]
+              Case("lightgbm", reg, "positive", {"reg_sqrt": True}, readme="reg_sqrt"),
+              Case("lightgbm", reg, "positive", {"objective": "regression_l1", "reg_sqrt": True}, readme="reg_sqrt"),
+              Case("lightgbm", reg, "regression", {"objective": "quantile", "reg_sqrt": True}, readme="reg_sqrt")]
     cases += [Case("lightgbm", reg, "positive", {"objective": o}, expect=f"'{o}': predict returns exp")
               for o in ("poisson", "gamma", "tweedie")]
     cases += [Case("lightgbm", reg, "binary", {"objective": o}, expect=f"'{o}': predict returns")
