@@ -132,10 +132,11 @@ def _check_pandas_categorical(model: LightGBMText) -> None:
         return
     infos = model.header.get("feature_infos", "").split()
     names = model.header.get("feature_names", "").split()
-    categorical = [i for i, info in enumerate(infos) if info != "none" and not info.startswith("[")]
+    # the lists follow the categorical columns in order; LightGBM lists their categories in feature_infos
+    categorical = [names[i] if i < len(names) else f"#{i}" for i, info in enumerate(infos)
+                   if info != "none" and not info.startswith("[")]
     for position, values in enumerate(model.pandas_categorical):
-        column = names[categorical[position]] if position < len(categorical) and categorical[position] < len(
-            names) else f"#{position}"
+        column = categorical[position] if position < len(categorical) else f"#{position}"
         if values != list(range(len(values))):
             shown = ", ".join(str(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
             raise UserError(f"the LightGBM model was fitted on pandas category column {column!r} whose categories "

@@ -167,8 +167,8 @@ def _assemble(trees, groups, n_outputs, spec, base, post, classes, estimator, we
         parts["right"].append(where[right[internal]])
         parts["missing"].append(np.asarray(tree["default_left"], dtype=bool)[internal])
         values = np.zeros((len(leaves), n_outputs))
-        weight = 1.0 if weights is None else float(weights[position])
-        values[:, int(group)] = condition[leaves].astype(np.float64) * weight  # a leaf's split_condition is its value
+        weight = 1.0 if weights is None else float(weights[position])  # a leaf's split_condition is its value
+        values[:, int(group)] = condition[leaves].astype(np.float64) * weight
         parts["leaves"].append(values)
         roots.append(where[0])
         node_offset += len(internal)

@@ -1,7 +1,8 @@
 """The boosting modes issue 20 added, on one simulated chip (Cortex-M0 in unicorn): LightGBM
 random forests (regressor, binary, multiclass), sigmoid:k and reg_sqrt (the signed square in
-64-bit integer arithmetic), XGBoost random forests and dart. `verify` agrees with the library's predict on every simulated row (regressors within the
-proven bound plus the library's own summation rounding) and bit for bit with the interpreter;
+64-bit integer arithmetic), XGBoost random forests and dart. `verify` agrees with the
+library's predict on every simulated row (regressors within the proven bound plus the
+library's own summation rounding) and bit for bit with the interpreter;
 the `_proba` of those scores is checked on the host (tests/integration/test_param_matrix.py)."""
 
 from __future__ import annotations
