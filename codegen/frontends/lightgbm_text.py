@@ -51,6 +51,10 @@ def parse_model_text(text: str) -> LightGBMText:
         raise UserError("the text is not a LightGBM model (no version/max_feature_idx); save it with save_model")
     _check_counts(header, blocks)
     n_features = _positive(header, "max_feature_idx", minimum=0) + 1
+    names = header.get("feature_names", "").split()
+    if names and len(names) != n_features:
+        raise UserError(f"the LightGBM model names {len(names)} features but has max_feature_idx={n_features - 1}; "
+                        f"{RESAVE}")
     trees = [_tree(index, _fields(block), n_features) for index, block in enumerate(blocks)]
     return LightGBMText(header, trees, _pandas_categorical(trailer))
 

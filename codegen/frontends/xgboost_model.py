@@ -90,6 +90,9 @@ def read_xgboost_document(document: dict, *, classes: tuple | None = None,
         weights = check_weight_drop(weights, len(model["trees"]))
     trees, groups = _trees_in_use(model, attributes)
     names = tuple(str(n) for n in learner.get("feature_names", []) or ())
+    if names and len(names) != n_features:
+        raise UserError(f"the XGBoost model names {len(names)} features but has num_feature={n_features}; "
+                        "save the model again with save_model")
     spec = InputSpec(n_features=n_features, feature_names=names)
     ir = _assemble(trees, groups, n_outputs, spec, base, post, classes, f"XGBoost {objective}",
                    None if weights is None else weights[: len(trees)])
