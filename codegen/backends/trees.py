@@ -20,7 +20,7 @@ from codegen.input_types import INPUT_TYPES
 from codegen.ir.early_exit import tree_contribution_bounds
 from codegen.ir.floatkey import key_bits
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
-from codegen.ir.model import TreeEnsemble
+from codegen.ir.model import POST_SIGNED_SQUARE, TreeEnsemble
 from codegen.reports import score_meaning
 from codegen.settings import Settings
 
@@ -129,7 +129,8 @@ def _summary(ir: TreeEnsemble) -> list[str]:
         lines.append(f"Class index -> label: {labels}.")
         lines.append(f"Scores / 2^OUTPUT_FRAC_BITS: {score_meaning(ir)}.")
     else:
-        lines.append(f"Output: fixed point, {ir.leaf_format.frac_bits} fraction bits, "
+        squared = " sign(s) * s**2 of the score s (LightGBM reg_sqrt)," if ir.post == POST_SIGNED_SQUARE else ""
+        lines.append(f"Output:{squared} fixed point, {ir.leaf_format.frac_bits} fraction bits, "
                      f"|error| <= {ir.error_bound:.3g} against the float model.")
     if ir.input.feature_names:
         names = ", ".join(c_text.comment_text(n) for n in ir.input.feature_names)

@@ -11,7 +11,7 @@ copied k (left) and k + 1 (right) times, recursively.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -99,19 +99,30 @@ class EnsembleBuilder:
 
 
 def boosting_post(library: str, objective: str, n_classes: int, classes, identity_objectives: Sequence[str],
-                  classifier_objectives: Sequence[str]) -> tuple[str, tuple]:
+                  classifier_objectives: Sequence[str], links: Mapping[str, str]) -> tuple[str, tuple]:
     """What a boosting library's objective does after the sum: the raw score (identity links),
-    or classes from one margin (binary: n_classes <= 2) or from argmax; anything else has a
-    non-linear link mcugen does not compute."""
+    or classes from one margin (binary: n_classes <= 2) or from argmax. `links` names what
+    predict returns for the objectives mcugen refuses (a non-linear function of the sum)."""
     if objective in identity_objectives:
         return POST_IDENTITY, ()
     if objective not in classifier_objectives:
         supported = ", ".join((*classifier_objectives, *identity_objectives))
-        raise UserError(f"{library} objective {objective!r} is not supported (its output needs a "
-                        f"non-linear link); use one of {supported}")
+        if objective in links:
+            raise UserError(f"{library} objective {objective!r}: predict returns {links[objective]}, which mcugen "
+                            f"does not compute on the device; use one of {supported}")
+        raise UserError(f"{library} objective {objective!r} is not one mcugen knows; use one of {supported}")
     count = max(n_classes, 2)
     classes = tuple(classes) if classes is not None else tuple(range(count))
     return (POST_POSITIVE if count == 2 else POST_ARGMAX), classes
+
+
+def interval_split_shape(cuts: Sequence[float], sides: Sequence[bool], nan_left: bool) -> tuple[int, int, int]:
+    """(threshold nodes, copies of the left child, copies of the right child) that
+    `interval_split` makes for these segments: a size known before anything is built."""
+    cuts, sides = _merge_equal_neighbours(list(cuts), list(sides))
+    if not cuts:
+        return (0, int(sides[0]), int(not sides[0])) if sides[0] == nan_left else (1, 1, 1)
+    return len(cuts), sum(sides), len(sides) - sum(sides)
 
 
 def _merge_equal_neighbours(cuts: list[float], sides: list[bool]) -> tuple[list[float], list[bool]]:

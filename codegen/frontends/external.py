@@ -9,10 +9,12 @@ import numpy as np
 
 from codegen.errors import UserError
 from codegen.frontends.isolation_forest import is_isolation_forest, read_isolation_forest
-from codegen.ir.model import TreeEnsemble
+from codegen.ir.model import POST_SIGNED_SQUARE, TreeEnsemble
 
-XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
-LIGHTGBM_WRAPPERS = ("LGBMClassifier", "LGBMRegressor")
+XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor", "XGBRanker")
+LIGHTGBM_WRAPPERS = ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")
+# a model document edited by hand can hold anything where a number or list belongs
+MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
 SUPPORTED = (*XGBOOST_WRAPPERS, "xgboost.Booster", *LIGHTGBM_WRAPPERS, "lightgbm.Booster",
              "IsolationForest", "XGBoost .json/.ubj and LightGBM .txt model files")
 
@@ -61,6 +63,16 @@ def _fitted(estimator, attribute: str, kind: str):
 
 
 def _read_document(library: str, document, classes, n_features) -> TreeEnsemble:
+    try:
+        return _read_checked(library, document, classes, n_features)
+    except MALFORMED as error:
+        name = "XGBoost" if library == "xgboost" else "LightGBM"
+        detail = " ".join(str(error).split())[:120]
+        raise UserError(f"the {name} model is malformed ({type(error).__name__}: {detail}); save it again with "
+                        "save_model") from None
+
+
+def _read_checked(library: str, document, classes, n_features) -> TreeEnsemble:
     if library == "xgboost":
         from codegen.frontends.xgboost_model import read_xgboost_document
 
@@ -74,7 +86,8 @@ def library_sum_error(ir: TreeEnsemble) -> float:
     """A bound on how far the library's own summed score is from the exact sum of the leaves:
     XGBoost adds in float32, every addition rounding by at most 2**-24 of the partial sum,
     which is at most B = |base| + sum over trees of the tree's largest |leaf| (the bound the
-    fixed-point width is chosen from); other libraries add in float64 (2**-53). Works on the
+    fixed-point width is chosen from); other libraries add in float64 (2**-53). Two more
+    units of B cover the roundings of leaves mcugen scales (dart weights, averaged forests). Works on the
     float or the lowered IR (whose trees may share leaf rows)."""
     if ir.estimator.startswith("IsolationForest") or ir.leaf_encoding == "class":
         return 0.0
@@ -90,7 +103,12 @@ def library_sum_error(ir: TreeEnsemble) -> float:
     if ir.is_lowered:
         largest = float(np.ldexp(largest, -ir.leaf_format.frac_bits))
     unit = 2.0**-24 if ir.estimator.startswith("XGBoost") else 2.0**-53
-    return ir.n_trees * unit * largest
+    # + 2: dart's products rounded to float32 (within unit * largest in all), LightGBM's
+    # division of an averaged sum and mcugen's of each leaf (unit * largest each)
+    error = (ir.n_trees + 2) * unit * largest
+    if ir.post == POST_SIGNED_SQUARE:  # |a**2 - b**2| <= |a - b| (|a| + |b|), and the square's own rounding
+        error = error * (2 * largest + error) + unit * (largest + error) ** 2
+    return error
 
 
 def _tree_of_node(ir: TreeEnsemble) -> np.ndarray:

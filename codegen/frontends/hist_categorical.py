@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import EnsembleBuilder, below
+from codegen.frontends.builder import EnsembleBuilder, below, interval_split_shape
+from codegen.frontends.expanded_size import check_expanded_sizes, expanded_size
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
 
 
@@ -29,11 +30,15 @@ def read_categorical_hist_boosting(estimator, kind: str) -> TreeEnsemble:
     original, categories = _columns(estimator)
     known, category_row = estimator._bin_mapper.make_known_categories_bitsets()
     n_outputs = len(estimator._predictors[0])
+
+    def context_of(predictor):
+        return predictor.nodes, predictor.raw_left_cat_bitsets, known, category_row, original, categories
+
+    _check_size(estimator, context_of)
     builder = EnsembleBuilder(n_outputs)
     for iteration in estimator._predictors:
         for output, predictor in enumerate(iteration):
-            context = (predictor.nodes, predictor.raw_left_cat_bitsets, known, category_row, original, categories)
-            builder.add_tree(_emit(builder, context, 0, output))
+            builder.add_tree(_emit(builder, context_of(predictor), 0, output))
     names = tuple(str(n) for n in getattr(estimator, "feature_names_in_", ()))
     spec = InputSpec(n_features=int(estimator.n_features_in_), feature_names=names)
     base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
@@ -52,34 +57,49 @@ def _columns(estimator) -> tuple[np.ndarray, dict[int, np.ndarray]]:
                         "refit it with scikit-learn >= 1.4")
     order = np.concatenate([np.flatnonzero(is_categorical), np.flatnonzero(~is_categorical)])
     encoder = preprocessor.named_transformers_["encoder"]
-    categories = {index: np.asarray(values, dtype=np.float64) for index, values in enumerate(encoder.categories_)}
+    names = np.asarray(getattr(estimator, "feature_names_in_", np.arange(len(is_categorical))))[order]
+    categories = {}
+    for index, values in enumerate(encoder.categories_):
+        if np.asarray(values).dtype.kind not in "biuf":
+            shown = ", ".join(repr(v) for v in list(values)[:3])
+            raise UserError(f"the {type(estimator).__name__}'s categorical column {str(names[index])!r} holds text "
+                            f"categories ({shown}, ...) and the device sends numbers: fit on numeric codes "
+                            f"instead (e.g. df[{str(names[index])!r}].cat.codes), which the device then sends")
+        categories[index] = np.asarray(values, dtype=np.float64)
     return order, categories
 
 
 def _emit(builder: EnsembleBuilder, context, index: int, output: int) -> int:
-    nodes, left_sets, known, category_row, original, categories = context
+    nodes, original = context[0], context[4]
     node = nodes[index]
     if node["is_leaf"]:
         return builder.leaf(float(node["value"]), output)
-    feature = int(node["feature_idx"])
     missing_left = bool(node["missing_go_to_left"])
 
     def child(side: bool) -> int:
         return _emit(builder, context, int(node["left"] if side else node["right"]), output)
 
     if not node["is_categorical"]:
-        return builder.split(int(original[feature]), float(node["num_threshold"]), missing_left,
+        return builder.split(int(original[int(node["feature_idx"])]), float(node["num_threshold"]), missing_left,
                              lambda: child(True), lambda: child(False))
-    values = categories[feature]
+    cuts, sides = _segments(context, node)
+    return builder.interval_split(int(original[int(node["feature_idx"])]), cuts, sides, missing_left, child)
+
+
+def _segments(context, node) -> tuple[list[float], list[bool]]:
+    """A categorical node on the raw value: below the first category, then [v_i, v_i] and
+    the gap after each category (unknown values and gaps go the missing way)."""
+    _, left_sets, known, category_row, _, categories = context
+    feature = int(node["feature_idx"])
+    missing_left = bool(node["missing_go_to_left"])
     left_set = _bits(left_sets[int(node["bitset_idx"])])
     known_set = _bits(known[int(category_row[feature])])
 
     def side_of(code: int) -> bool:
         return True if code in left_set else False if code in known_set else missing_left
 
-    # segments: below the first category, then [v_i, v_i] and the gap after each category
     cuts, sides = [], [missing_left]
-    for code, value in enumerate(values):
+    for code, value in enumerate(categories[feature]):
         if np.isnan(value) or float(np.float32(value)) != value:
             continue  # no float32 input equals it: such values are never this category
         if value == -np.inf:
@@ -87,7 +107,29 @@ def _emit(builder: EnsembleBuilder, context, index: int, output: int) -> int:
             continue
         cuts += [below(value), value]
         sides += [side_of(code), missing_left]
-    return builder.interval_split(int(original[feature]), cuts, sides, missing_left, child)
+    return cuts, sides
+
+
+def _check_size(estimator, context_of) -> None:
+    """The built size of every tree, counted before anything is built."""
+
+    def sizes():
+        for iteration in estimator._predictors:
+            for predictor in iteration:
+                context, nodes = context_of(predictor), predictor.nodes
+
+                def shape(index: int, context=context, nodes=nodes) -> tuple[int, int, int]:
+                    node = nodes[index]
+                    if not node["is_categorical"]:
+                        return 1, 1, 1
+                    return interval_split_shape(*_segments(context, node), bool(node["missing_go_to_left"]))
+
+                yield expanded_size(0, lambda i, nodes=nodes: None if nodes[i]["is_leaf"] else (
+                    int(nodes[i]["left"]), int(nodes[i]["right"])), shape)
+
+    file_nodes = sum(int(np.sum(~p.nodes["is_leaf"].astype(bool))) for it in estimator._predictors for p in it)
+    check_expanded_sizes(type(estimator).__name__, sizes(), file_nodes,
+                         "train with fewer categories (or fewer max_leaf_nodes), or one-hot encode the feature")
 
 
 def _bits(words: np.ndarray) -> set[int]:

@@ -15,91 +15,168 @@ threshold nodes over the float intervals where the rule is constant (frontends/b
 The raw score is the sum of the leaves (already shrunk); binary: class 1 when raw > 0 (the
 double sigmoid moves that boundary by < 2e-16, far below the fixed-point bound);
 multiclass: the argmax of the per-class sums (trees interleave classes).
+What predict does to the sum before its link is folded into the leaves: `average_output`
+(boosting='rf') divides it by the number of iterations, the binary objective's sigmoid:k
+multiplies it by k. `reg_sqrt` (objective "... sqrt") makes predict return sign(s) * s**2 of the raw sum s: the
+IR's signed-square output, within the bound passes/quantize_leaves proves. Objectives whose
+predict is another non-linear function of the sum (exp links, cross-entropy) are refused
+with what predict returns.
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import EnsembleBuilder, below, boosting_post, integer_intervals, segments_of
-from codegen.ir.model import InputSpec, TreeEnsemble
+from codegen.frontends.builder import (
+    EnsembleBuilder,
+    below,
+    boosting_post,
+    integer_intervals,
+    interval_split_shape,
+    segments_of,
+)
+from codegen.frontends.expanded_size import MAX_DEPTH, check_expanded_sizes, expanded_size
+from codegen.frontends.lightgbm_text import LightGBMText, objective_of, parse_model_text
+from codegen.ir.model import POST_IDENTITY, POST_SIGNED_SQUARE, InputSpec, TreeEnsemble
 
 ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float)
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
-IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
+# predict returns the raw sum for these (ranking scores included); classes from the margins for these
+IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape", "lambdarank",
+                       "rank_xendcg", "custom")
 CLASSIFIER_OBJECTIVES = ("binary", "multiclass", "multiclassova")
-
-
-def parse_model_text(text: str) -> tuple[dict, list[dict]]:
-    """The header fields and one dict per tree (values still strings)."""
-    header: dict[str, str] = {}
-    trees: list[dict[str, str]] = []
-    current = header
-    for line in text.splitlines():
-        line = line.strip()
-        if line == "end of trees":
-            break
-        if line.startswith("Tree="):
-            current = {}
-            trees.append(current)
-        elif "=" in line:
-            key, _, value = line.partition("=")
-            current[key] = value
-    if "version" not in header or "max_feature_idx" not in header:
-        raise UserError("the text is not a LightGBM model (no version/max_feature_idx); save it with save_model")
-    return header, trees
+LINKS = {"poisson": "exp(raw score)", "gamma": "exp(raw score)", "tweedie": "exp(raw score)",
+         "cross_entropy": "the sigmoid of the raw score", "cross_entropy_lambda": "log(1 + exp(raw score))"}
 
 
 def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemble:
-    header, trees = parse_model_text(text)
-    objective = header.get("objective", "regression").split()[0]
-    per_iteration = int(header.get("num_tree_per_iteration", "1"))
+    model = parse_model_text(text)
+    objective, params, flags = objective_of(model.header)
+    _check_pandas_categorical(model)
+    if objective == "custom" and classes is not None:
+        raise UserError("the LightGBM classifier was trained with a Python objective function: LightGBM's predict "
+                        "returns raw scores, not classes, for it; train with objective='binary' or 'multiclass'")
+    per_iteration = model.per_iteration
+    _check_outputs(objective, params, per_iteration)
     post, classes = boosting_post("LightGBM", objective, per_iteration, classes,
-                                  IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES)
+                                  IDENTITY_OBJECTIVES, CLASSIFIER_OBJECTIVES, LINKS)
+    if "sqrt" in flags and post == POST_IDENTITY:
+        post = POST_SIGNED_SQUARE  # reg_sqrt: predict is sign(s) * s**2 of the raw sum s
+    scale, notes = _leaf_scale(model, objective, params)
+    plans = [_tree_plan(tree) for tree in model.trees]
+    _check_expanded_size(model, plans)
     builder = EnsembleBuilder(per_iteration)
-    for index, tree in enumerate(trees):
-        _add_tree(builder, tree, output=index % per_iteration)
-    names = tuple(header.get("feature_names", "").split())
-    spec = InputSpec(n_features=int(header["max_feature_idx"]) + 1, feature_names=names)
+    if post == POST_SIGNED_SQUARE:
+        _check_square_range(model, scale)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 40 * MAX_DEPTH))
+    try:
+        for index, (tree, plan) in enumerate(zip(model.trees, plans)):
+            builder.add_tree(_emit(builder, tree, plan, 0 if plan else -1, index % per_iteration, scale))
+    finally:
+        sys.setrecursionlimit(limit)
+    names = tuple(model.header.get("feature_names", "").split())
+    spec = InputSpec(n_features=model.n_features, feature_names=names)
     # the whole objective line names the model: "binary sigmoid:1", "multiclass num_class:3"
-    described = " ".join(header.get("objective", objective).split())
-    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}")
+    described = " ".join(model.header.get("objective", objective).split())
+    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}", notes)
 
 
+def _check_outputs(objective: str, params: dict, per_iteration: int) -> None:
+    """One tree per iteration for one score, num_class trees for the multiclass objectives."""
+    multiclass = objective in ("multiclass", "multiclassova")
+    expected = params.get("num_class", "?") if multiclass else "1"
+    if str(per_iteration) != expected or (multiclass and per_iteration < 2):
+        raise UserError(f"the LightGBM model has num_tree_per_iteration={per_iteration} for objective {objective!r} "
+                        f"({'num_class:' + expected if multiclass else 'one score'}): the file is edited; "
+                        "save the model again with save_model")
 
-def _numbers(tree: dict, key: str, dtype) -> np.ndarray:
-    return np.array(tree.get(key, "").split(), dtype=dtype)
+
+def _check_square_range(model: LightGBMText, scale: float) -> None:
+    """reg_sqrt squares the sum: its largest possible |sum|, B, squared must fit the 32-bit
+    output with a fraction bit to spare (B**2 <= 2**30)."""
+    largest = sum(float(np.abs(tree["leaf_value"]).max()) for tree in model.trees) * abs(scale)
+    if largest**2 > 2.0**30:
+        raise UserError(f"the LightGBM reg_sqrt model's output can reach {largest**2:.3g} (the square of its largest "
+                        "sum), beyond the 32-bit fixed point mcugen returns (2**30); scale the target down")
 
 
-def _add_tree(builder: EnsembleBuilder, tree: dict, output: int) -> None:
-    if tree.get("is_linear", "0") != "0":
-        raise UserError("LightGBM linear trees (linear_tree=True) are not supported; train without them")
-    leaf_value = _numbers(tree, "leaf_value", np.float64)
-    if int(tree["num_leaves"]) == 1:
-        builder.add_tree(builder.leaf(leaf_value[0], output))
+def _leaf_scale(model: LightGBMText, objective: str, params: dict) -> tuple[float, tuple[str, ...]]:
+    """The factor predict applies to the raw sum before its link, folded into every leaf:
+    `average_output` (boosting='rf') divides the sum by the number of iterations; the binary
+    objective's sigmoid:k takes sigmoid(k * sum) (the class rule sum > 0 is unchanged)."""
+    scale, notes = 1.0, []
+    if "average_output" in model.header:
+        scale /= model.n_iterations
+        notes.append(f"average_output: the sum over {model.n_iterations} iterations is averaged")
+    if objective == "binary":
+        try:
+            sigmoid = float(params.get("sigmoid", "1"))
+        except ValueError:
+            sigmoid = float("nan")
+        if not sigmoid > 0 or not np.isfinite(sigmoid):
+            raise UserError(f"the LightGBM binary objective has sigmoid:{params.get('sigmoid')} (a positive "
+                            "number expected); save the model again with save_model")
+        scale *= sigmoid
+    return scale, tuple(notes)
+
+
+def _check_pandas_categorical(model: LightGBMText) -> None:
+    """A model fitted on pandas `category` columns compares the columns' category codes (the
+    position of a value in the recorded list, what predict(DataFrame) computes). The device
+    sends numbers compared as codes: accepted when every list is 0..k-1 (code == value)."""
+    if model.pandas_categorical is None:
         return
-    nodes = {
-        "feature": _numbers(tree, "split_feature", np.int64),
-        "threshold": _numbers(tree, "threshold", np.float64),
-        "decision": _numbers(tree, "decision_type", np.int64),
-        "left": _numbers(tree, "left_child", np.int64),
-        "right": _numbers(tree, "right_child", np.int64),
-        "cat_boundaries": _numbers(tree, "cat_boundaries", np.int64),
-        "cat_threshold": _numbers(tree, "cat_threshold", np.uint64),
-    }
+    infos = model.header.get("feature_infos", "").split()
+    names = model.header.get("feature_names", "").split()
+    # the lists follow the categorical columns in order; LightGBM lists their categories in feature_infos
+    categorical = [names[i] if i < len(names) else f"#{i}" for i, info in enumerate(infos)
+                   if info != "none" and not info.startswith("[")]
+    for position, values in enumerate(model.pandas_categorical):
+        column = categorical[position] if position < len(categorical) else f"#{position}"
+        if values != list(range(len(values))):
+            shown = ", ".join(str(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+            raise UserError(f"the LightGBM model was fitted on pandas category column {column!r} whose categories "
+                            f"are {shown}, not 0..{len(values) - 1}: its trees compare category codes; refit on "
+                            f"the integer codes (df[{column!r}].cat.codes), which the device then sends")
 
-    def emit(child: int) -> int:
-        if child < 0:
-            return builder.leaf(leaf_value[~child], output)
-        feature = int(nodes["feature"][child])
-        rule, cuts = _node_rule(nodes, child)
+
+def _tree_plan(tree: dict) -> list[tuple[int, list[float], list[bool], bool]]:
+    """Per node: (feature, segment bounds, side of each segment, side of NaN)."""
+    plan = []
+    for node in range(tree["num_leaves"] - 1):
+        rule, cuts = _node_rule(tree, node)
         uppers, sides = segments_of(rule, cuts)
-        targets = {True: int(nodes["left"][child]), False: int(nodes["right"][child])}
-        return builder.interval_split(feature, uppers, sides, rule(float("nan")),
-                                      lambda side: emit(targets[side]))
+        plan.append((int(tree["split_feature"][node]), uppers, sides, rule(float("nan"))))
+    return plan
 
-    builder.add_tree(emit(0))
+
+def _check_expanded_size(model: LightGBMText, plans: list) -> None:
+    """Count the nodes the interval chains will make (copies included) before building any."""
+
+    def sizes():
+        for tree, plan in zip(model.trees, plans):
+            if not plan:
+                yield 0, 0
+                continue
+            left, right = tree["left_child"], tree["right_child"]
+            yield expanded_size(0, lambda node, left=left, right=right: None if node < 0 else (
+                int(left[node]), int(right[node])), lambda node, plan=plan: interval_split_shape(*plan[node][1:]))
+
+    advice = "train with a smaller max_cat_threshold / fewer categories per split, or one-hot encode the feature"
+    check_expanded_sizes("LightGBM", sizes(), sum(len(plan) for plan in plans), advice)
+
+
+def _emit(builder: EnsembleBuilder, tree: dict, plan: list, child: int, output: int, scale: float) -> int:
+    if child < 0:
+        return builder.leaf(float(tree["leaf_value"][~child]) * scale, output)
+    feature, uppers, sides, nan_left = plan[child]
+    targets = {True: int(tree["left_child"][child]), False: int(tree["right_child"][child])}
+    return builder.interval_split(feature, uppers, sides, nan_left,
+                                  lambda side: _emit(builder, tree, plan, targets[side], output, scale))
 
 
 def _node_rule(nodes: dict, node: int):
@@ -107,7 +184,7 @@ def _node_rule(nodes: dict, node: int):
     where it may change. LightGBM's predict first drops input values with |x| <= 1e-35f as
     zeros (c_api's dense row reader keeps only |x| > kZeroThreshold or NaN): they reach the
     tree as 0.0."""
-    decision = int(nodes["decision"][node])
+    decision = int(nodes["decision_type"][node])
     rule, cuts = _categorical_rule(nodes, node) if decision & 1 else _numerical_rule(nodes, node)
 
     def goes_left(x: float) -> bool:
@@ -117,7 +194,7 @@ def _node_rule(nodes: dict, node: int):
 
 
 def _numerical_rule(nodes: dict, node: int):
-    decision = int(nodes["decision"][node])
+    decision = int(nodes["decision_type"][node])
     threshold = float(nodes["threshold"][node])
     missing = (decision >> 2) & 3
     default_left = bool(decision & 2)

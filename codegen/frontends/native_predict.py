@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY
+from codegen.ir.model import POST_ARGMAX, REGRESSION_POSTS
 
 
 def library_predict(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
@@ -28,9 +28,26 @@ def _package(library: str):
                         f"pip install 'mcugen[{library}]'") from None
 
 
+def _library_refused(library: str, error: Exception) -> UserError:
+    """The library could not load a file mcugen converted: say so in one line."""
+    detail = " ".join(str(error).split())[:160]
+    return UserError(f"{library} itself cannot load this model file ({detail}), so there is nothing to compare the C "
+                     "with; save the model again with save_model")
+
+
 def _xgboost_booster(xgb, document: dict):
     text = json.dumps(document, default=lambda array: array.tolist())  # .ubj documents hold numpy arrays
-    return xgb.Booster(model_file=bytearray(text.encode()))
+    try:
+        return xgb.Booster(model_file=bytearray(text.encode()))
+    except Exception as error:  # xgboost.core.XGBoostError and whatever its parser raises
+        raise _library_refused("xgboost", error) from None
+
+
+def _lightgbm_booster(lgb, text: str):
+    try:
+        return lgb.Booster(model_str=text)
+    except Exception as error:  # lightgbm.basic.LightGBMError
+        raise _library_refused("lightgbm", error) from None
 
 
 def _xgboost_output(xgb, document: dict, X: np.ndarray) -> np.ndarray:
@@ -47,7 +64,7 @@ def _rounds(document: dict) -> tuple[int, int]:
 
 def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarray:
     output = _xgboost_output(xgb, document, X)
-    if post == POST_IDENTITY:
+    if post in REGRESSION_POSTS:
         return output
     if output.ndim == 2:
         return np.argmax(output, axis=1)
@@ -57,8 +74,8 @@ def _xgboost_predict(xgb, document: dict, post: str, X: np.ndarray) -> np.ndarra
 
 
 def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
-    output = lgb.Booster(model_str=text).predict(X)
-    if post == POST_IDENTITY:
+    output = _lightgbm_booster(lgb, text).predict(X)
+    if post in REGRESSION_POSTS:
         return output
     if post == POST_ARGMAX:
         return np.argmax(output, axis=1)
@@ -68,11 +85,11 @@ def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
 def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
     """The library's class probabilities (rows x classes), as its scikit-learn wrapper gives them."""
     X = np.asarray(X, dtype=np.float32)
-    if post == POST_IDENTITY:
+    if post in REGRESSION_POSTS:
         raise UserError("a regressor has no class probabilities")
     package = _package(library)
     if library == "xgboost":
         output = _xgboost_output(package, document, X)
     else:
-        output = package.Booster(model_str=document).predict(X)
+        output = _lightgbm_booster(package, document).predict(X)
     return output if output.ndim == 2 else np.column_stack([1.0 - output, output])

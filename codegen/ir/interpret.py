@@ -21,7 +21,15 @@ from codegen.ir import opcount
 from codegen.ir.early_exit import check_argmax, check_sign, exit_plan
 from codegen.ir.floatkey import float32_is_nan, float32_key
 from codegen.ir.interpretation import Interpretation
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
+from codegen.ir.model import (
+    POST_ARGMAX,
+    POST_IDENTITY,
+    POST_NONNEGATIVE,
+    POST_POSITIVE,
+    POST_SIGNED_SQUARE,
+    REGRESSION_POSTS,
+    TreeEnsemble,
+)
 
 COMPARE_CLASS = {8: opcount.CMP8, 16: opcount.CMP16, 32: opcount.CMP32}
 ADD_CLASS = {8: opcount.ADD8, 16: opcount.ADD16, 32: opcount.ADD32}
@@ -114,15 +122,25 @@ def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
         return (scores[:, 0] > ir.tie_margin).astype(np.int64)
     if ir.post == POST_NONNEGATIVE:
         return (scores[:, 0] >= 0).astype(np.int64)
+    if ir.post == POST_SIGNED_SQUARE:
+        return signed_square(scores[:, 0], ir.leaf_format.frac_bits)
     assert ir.post == POST_IDENTITY
     return scores[:, 0]
+
+
+def signed_square(score: np.ndarray, frac_bits: int) -> np.ndarray:
+    """sign(s) * s**2 in the same fixed point: the magnitude s*s >> F rounded half up (the C's
+    int64 product; frac_bits >= 1 and |s*s| < 2**62, as quantize_leaves chooses them)."""
+    score = np.asarray(score, dtype=np.int64)
+    magnitude = (score * score + (np.int64(1) << (frac_bits - 1))) >> frac_bits
+    return np.where(score < 0, -magnitude, magnitude)
 
 
 def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray, running: np.ndarray,
                exit_compares: np.ndarray) -> dict[str, np.ndarray]:
     input_bits = INPUT_TYPES[ir.input.dtype].bits
     accumulator_bits = vote_bits(ir) if ir.leaf_encoding == "class" else 32
-    argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, POST_IDENTITY: 0}.get(ir.post, 1)
+    argmax_compares = {POST_ARGMAX: ir.n_outputs - 1, **dict.fromkeys(REGRESSION_POSTS, 0)}.get(ir.post, 1)
     if ir.returns_leaf_class:
         argmax_compares = 0
     counts = {name: np.zeros_like(visits) for name in opcount.OP_CLASSES}
@@ -132,6 +150,8 @@ def _op_counts(ir: TreeEnsemble, visits: np.ndarray, touched: np.ndarray, runnin
     counts[opcount.RAM_BYTES] += visits * (input_bits // 8)
     counts[ADD_CLASS[accumulator_bits]] += touched
     counts[opcount.FLASH_BYTES] += touched * leaf_bytes(ir)
+    if ir.post == POST_SIGNED_SQUARE:
+        counts[opcount.MUL32] += 1  # the square (a 32 x 32 -> 64-bit product)
     return counts
 
 

@@ -18,7 +18,10 @@ POST_ARGMAX = "argmax"  # class = index of the largest score, ties to the lowest
 POST_POSITIVE = "positive"  # one score; class 1 when score > 0 (HistGradientBoosting)
 POST_NONNEGATIVE = "nonnegative"  # one score; class 1 when score >= 0 (GradientBoosting)
 POST_IDENTITY = "identity"  # regression: the score itself, in fixed point
-POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY)
+# regression: sign(s) * s**2 of the score s, in the score's fixed point (LightGBM reg_sqrt)
+POST_SIGNED_SQUARE = "signed_square"
+POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY, POST_SIGNED_SQUARE)
+REGRESSION_POSTS = (POST_IDENTITY, POST_SIGNED_SQUARE)
 LEAF_ENCODINGS = ("dense", "sparse", "scalar", "class")
 
 
@@ -87,7 +90,7 @@ class TreeEnsemble:
     post: str
     classes: tuple = ()  # class labels for classifiers, in output order
     leaf_format: QFormat | None = None  # set by lowering
-    error_bound: float = 0.0  # proven max |integer score / 2**frac_bits - float score|
+    error_bound: float = 0.0  # proven max |integer score / 2**frac_bits - float score| (and of the output)
     # How a leaf adds to the scores (set by passes/encode_leaves):
     #   "dense":  leaf_values[l] is added to all scores (the float IR, before encoding);
     #   "sparse": the non-zero entries of leaf_values[l] are added to their scores;
@@ -136,7 +139,7 @@ class TreeEnsemble:
 
     @property
     def is_classifier(self) -> bool:
-        return self.post != POST_IDENTITY
+        return self.post not in REGRESSION_POSTS
 
     def with_(self, **changes) -> TreeEnsemble:
         return replace(self, **changes)

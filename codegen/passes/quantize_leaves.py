@@ -4,13 +4,18 @@ The bound is proven, not guessed: whatever leaves a row reaches, the running sco
 |base| + sum over trees of that tree's largest |leaf|, so the fraction bits are the most that
 keep this bound (in stored integers, after rounding) within int32. The rounding error of the
 final score is at most the sum of each tree's largest leaf rounding error plus the base's.
+
+A signed-square output (LightGBM reg_sqrt: sign(s) * s**2) is held in the same fixed point:
+the fraction bits also keep B**2 (in stored units, shifted back) within int32, and its bound
+is |a**2 - b**2| <= |a - b| (|a| + |b|) <= e (2 B + e) for scores within e of each other and
+|exact score| <= B, plus half a unit for rounding the shifted square.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from codegen.ir.model import POST_ARGMAX, QFormat, TreeEnsemble
+from codegen.ir.model import POST_ARGMAX, POST_SIGNED_SQUARE, QFormat, TreeEnsemble
 from codegen.ir.walk import leaf_trees
 
 ACCUMULATOR_BITS = 32
@@ -24,13 +29,17 @@ def quantize_leaves(ir: TreeEnsemble) -> TreeEnsemble:
     while True:
         leaves = np.rint(np.ldexp(ir.leaf_values, frac_bits)).astype(np.int64)
         base = np.rint(np.ldexp(ir.base_score, frac_bits)).astype(np.int64)
-        if max(_score_bound(np.abs(leaves), np.abs(base), tree_of_leaf, ir.n_trees),
-               _margin_bound(ir, leaves, tree_of_leaf)) <= limit:
+        bound = int(_score_bound(np.abs(leaves), np.abs(base), tree_of_leaf, ir.n_trees))
+        fits = max(bound, _margin_bound(ir, leaves, tree_of_leaf)) <= limit
+        if fits and (ir.post != POST_SIGNED_SQUARE or (bound * bound) >> frac_bits <= limit - 1):
             break
         frac_bits -= 1
     rounding = np.abs(np.ldexp(leaves.astype(np.float64), -frac_bits) - ir.leaf_values)
     error = _score_bound(rounding, np.abs(np.ldexp(base.astype(np.float64), -frac_bits) - ir.base_score),
                          tree_of_leaf, ir.n_trees)
+    if ir.post == POST_SIGNED_SQUARE:
+        exact = float(_score_bound(np.abs(ir.leaf_values), np.abs(ir.base_score), tree_of_leaf, ir.n_trees))
+        error = max(error, error * (2 * exact + error) + 2.0 ** -(frac_bits + 1))
     return ir.with_(
         leaf_values=leaves,
         base_score=base,

@@ -14,6 +14,7 @@ import pytest
 import codegen
 from codegen.frontends import read_trees
 from codegen.ir.interpret import interpret_trees
+from codegen.ir.model import POST_SIGNED_SQUARE
 from codegen.passes.quantize_leaves import leaf_owner
 from tests.support.models import dataset, with_missing
 
@@ -54,14 +55,18 @@ def split_points(estimator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_bound(estimator, relative_rounding: float) -> float:
-    """|library's summed score - exact sum| <= n_trees * relative_rounding * B, with B the
-    largest partial sum: each addition rounds by at most relative_rounding * |partial|."""
+    """|library's summed score - exact sum| <= (n_trees + 2) * relative_rounding * B, with B
+    the largest partial sum: each addition rounds by at most relative_rounding * |partial|,
+    and two more units cover scaled leaves (dart weights, averaged forests)."""
     ir = read_trees(estimator)
     owner = leaf_owner(ir)
     per_tree = np.zeros((ir.n_trees, ir.n_outputs))
     np.maximum.at(per_tree, owner, np.abs(ir.leaf_values))
     largest = float((np.abs(ir.base_score) + per_tree.sum(axis=0)).max())
-    return ir.n_trees * relative_rounding * largest
+    error = (ir.n_trees + 2) * relative_rounding * largest
+    if ir.post == POST_SIGNED_SQUARE:  # reg_sqrt: the output is the sum squared, sign kept
+        error = error * (2 * largest + error) + relative_rounding * (largest + error) ** 2
+    return error
 
 
 def near_boundary_rows(estimator, X: np.ndarray, model, float_rounding: float) -> int:

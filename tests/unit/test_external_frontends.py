@@ -121,3 +121,37 @@ def test_lightgbm_bad_text_is_a_user_error():
         read_lightgbm_text("hello")
     with pytest.raises(UserError, match="linear trees"):
         read_lightgbm_text(LIGHTGBM_TEXT.format(decision=0).replace("is_linear=0", "is_linear=1"))
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "sklearn"])
+def test_expanded_size_counts_what_the_builder_builds(library, monkeypatch):
+    """The size estimate that refuses exploding category chains counts exactly the threshold
+    nodes the builder then makes (LightGBM and categorical HistGradientBoosting)."""
+    import importlib
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from codegen.frontends import read_trees
+    from codegen.frontends.expanded_size import check_expanded_sizes
+
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.integers(0, 30, 3000), rng.normal(size=3000)]).astype(np.float32)
+    y = (np.isin(X[:, 0], rng.choice(30, 15, replace=False)) ^ (X[:, 1] > 0)).astype(int)
+    if library == "lightgbm":
+        lgb = pytest.importorskip("lightgbm")
+        estimator = lgb.LGBMClassifier(n_estimators=2, num_leaves=5, max_cat_threshold=8, min_data_per_group=5,
+                                       cat_smooth=1, verbose=-1, n_jobs=1).fit(X, y, categorical_feature=[0])
+        frontend = importlib.import_module("codegen.frontends.lightgbm_model")
+    else:
+        estimator = HistGradientBoostingClassifier(max_iter=2, max_leaf_nodes=5, categorical_features=[0]).fit(X, y)
+        frontend = importlib.import_module("codegen.frontends.hist_categorical")
+    counted = []
+
+    def record(name, sizes, file_nodes, advice):
+        sizes = list(sizes)
+        counted.append(sum(nodes for nodes, _ in sizes))
+        check_expanded_sizes(name, sizes, file_nodes, advice)
+
+    monkeypatch.setattr(frontend, "check_expanded_sizes", record)
+    ir = read_trees(estimator)
+    assert counted == [ir.n_nodes] and ir.n_nodes > 2 * 4  # chains: more nodes than the trees' own
