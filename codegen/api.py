@@ -134,7 +134,7 @@ class ConvertedModel:
     # ---- running the model ----------------------------------------------------------------
 
     def check_rows(self, X) -> np.ndarray:
-        X = np.asarray(X)
+        X = self._by_name(X)
         if X.ndim == 1:
             X = X.reshape(1, -1)
         n_features = self._report["n_features"]
@@ -143,10 +143,20 @@ class ConvertedModel:
                             f"{n_features} features; give one column per feature")
         dtype = INPUT_TYPES[self.input_dtype].numpy
         if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            if not np.array_equal(X, np.round(X)) or X.min(initial=0) < info.min or X.max(initial=0) > info.max:
-                raise UserError(f"--input {self.input_dtype} needs whole numbers in [{info.min}, {info.max}]")
+            _check_readings(X, self.input_dtype)
         return X.astype(dtype)
+
+    def _by_name(self, X) -> np.ndarray:
+        """A DataFrame whose columns name the model's features is taken by name (in any order);
+        other names are refused, as scikit-learn refuses them."""
+        from codegen.feature_names import column_order, model_feature_names, reorder
+
+        columns = getattr(X, "columns", None)
+        names = model_feature_names(self.estimator)
+        values = np.asarray(X)
+        if columns is None or names is None or not all(isinstance(c, str) for c in columns):
+            return values  # nothing to go by: columns by position
+        return reorder(values, column_order(list(columns), names, "the DataFrame"))
 
     def interpret(self, X) -> Interpretation:
         """The oracle: the integer IR run in numpy (bit-exact with the C)."""
@@ -218,3 +228,16 @@ class ConvertedModel:
         files = {f"{self.name}.h": self.header_text,
                  f"{self.name}.json": json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"}
         return replace_files(directory, files)
+
+
+def _check_readings(X: np.ndarray, input_dtype: str) -> None:
+    """Integer input: every value a whole number the type holds; the first other one is named."""
+    info = np.iinfo(INPUT_TYPES[input_dtype].numpy)
+    values = np.asarray(X, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values != np.round(values)) | (values < info.min) | (values > info.max)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise UserError(f"--input {input_dtype} needs whole numbers in [{info.min}, {info.max}]; row {row + 1} "
+                        f"(after any header), column {column + 1} is {values[row, column]:g}; give readings "
+                        "the device passes, or another --input type")

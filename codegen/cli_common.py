@@ -97,7 +97,8 @@ def model_options(command):
         click.option("--zero-point", default=DEFAULTS["zero_point"], show_default=True,
                      help="Integer input zero point(s), like --scale."),
         click.option("--calibration", type=click.Path(dir_okay=False),
-                     help="MLPs: CSV of typical input rows that set the activation ranges."),
+                     help="MLPs: CSV of typical input rows that set the activation ranges, in real values "
+                          "(the features the model was trained on, also with an integer --input)."),
         click.option("--trust", is_flag=True,
                      help="Do not warn that a .pkl/.joblib MODEL runs code when loaded (a file you made; "
                           "or set MCUGEN_TRUST_PICKLES=1)."),
@@ -130,16 +131,16 @@ def load_estimator(options: dict):
     from codegen.frontends.load import load_model
 
     trusted = bool(options.get("trust")) or os.environ.get("MCUGEN_TRUST_PICKLES") == "1"
-    return load_model(options["model"], warn=None if trusted else warn, trusted=trusted)
+    return load_model(options["model"], warn=warn, trusted=trusted)
 
 
 def read_rows(path: str, estimator, what: str = "data"):
     """A CSV of input rows for `estimator` (its feature names and count decide the header)."""
     from codegen.data_io import read_csv
+    from codegen.feature_names import model_feature_names
 
-    names = getattr(estimator, "feature_names_in_", None)
     return read_csv(path, what, n_features=getattr(estimator, "n_features_in_", None),
-                    feature_names=None if names is None else list(names), warn=warn)
+                    feature_names=model_feature_names(estimator), warn=warn)
 
 
 def read_label_file(path: str | None, n_rows: int):
@@ -170,7 +171,21 @@ def convert_model_file(options: dict, target: str, *, chip: str | None = None, f
         if calibration is not None and model_kind(estimator) == "mlp":
             warn("calibrating the MLP on the --data rows it checks, which can differ from the header "
                  "`convert --calibration` wrote; pass the same --calibration file to check that header")
+            calibration = real_values(calibration, settings)
     return convert_with(estimator, settings, calibration=calibration, verify=check_passes, warn=warn)
+
+
+def real_values(rows, settings: Settings):
+    """--data rows are what the device passes: integer readings q for an integer --input, whose
+    real values (what the model was trained on, and what calibration needs) are scale * (q - zero_point).
+    A --calibration file holds real values already."""
+    import numpy as np
+
+    if settings.input == "float32":
+        return rows
+    rows = np.asarray(rows, dtype=np.float64)
+    scale, zero_point = settings.quantization.for_features(rows.shape[1])
+    return np.asarray(scale) * (rows - np.asarray(zero_point, dtype=np.float64))
 
 
 def conversion_flags(options: dict) -> str:
