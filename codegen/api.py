@@ -134,7 +134,7 @@ class ConvertedModel:
     # ---- running the model ----------------------------------------------------------------
 
     def check_rows(self, X) -> np.ndarray:
-        X = self._by_name(X)
+        X = self.by_name(X)
         if X.ndim == 1:
             X = X.reshape(1, -1)
         n_features = self._report["n_features"]
@@ -144,9 +144,10 @@ class ConvertedModel:
         dtype = INPUT_TYPES[self.input_dtype].numpy
         if dtype.kind in "iu":
             _check_readings(X, self.input_dtype)
-        return X.astype(dtype)
+        with np.errstate(over="ignore"):  # beyond float32's range is +-inf, as the device reads it
+            return X.astype(dtype)
 
-    def _by_name(self, X) -> np.ndarray:
+    def by_name(self, X) -> np.ndarray:
         """A DataFrame whose columns name the model's features is taken by name (in any order);
         other names are refused, as scikit-learn refuses them."""
         from codegen.feature_names import column_order, model_feature_names, reorder
@@ -210,7 +211,7 @@ class ConvertedModel:
     def estimator_predict(self, features: np.ndarray) -> np.ndarray:
         """The estimator's own `predict` on float rows. Rows come from a CSV, so an estimator
         fitted on a DataFrame has no column names to check them against: not worth a warning."""
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # inf rows: refused, counted
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             return self.estimator.predict(features)
 

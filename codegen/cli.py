@@ -20,6 +20,7 @@ from codegen.cli_common import (
     settings_from,
     target_option,
     user_errors,
+    warn,
 )
 from codegen.settings import simulated_chip, target_family
 from codegen.verification import format_result, passed, verify
@@ -105,6 +106,10 @@ def verify_command(data, labels, target, samples, proba, as_json, **options):
         result.update(check_proba(converted, X))
     if started is not None:
         click.echo(f"built and ran in {time.monotonic() - started:,.1f} s", err=True)
+    if result["rows_float32_rounding_changes"]:
+        from codegen.verification import FLOAT32_NOTE
+
+        warn(f"on {result['rows_float32_rounding_changes']} rows {FLOAT32_NOTE}")
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_result(result))
     if not passed(result, converted.kind):
         click.echo(f"error: {disagreement_verdict(estimator)}", err=True)

@@ -202,3 +202,76 @@ def test_an_old_pickle_says_in_one_line_which_version_wrote_it(tmp_path):
     assert result.returncode == 1
     verdict = result.stderr.splitlines()[-1]
     assert verdict.startswith("error: ") and "scikit-learn 1.3.2 wrote" in verdict and "re-save" in verdict
+
+
+# ---- 5. inputs float32 cannot hold -------------------------------------------------------------
+
+
+def test_verify_counts_the_rows_whose_float32_rounding_changes_a_float64_model(tmp_path):
+    """HistGradientBoosting compares float64 inputs with float64 thresholds: a CSV value just
+    above a threshold goes right in the library and, rounded to the float32 the device reads,
+    may go left. verify counts those rows and says which prediction the device reproduces."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    model = ensemble.HistGradientBoostingRegressor(max_iter=5, max_depth=3, random_state=0).fit(X, X[:, 0] - X[:, 1])
+    joblib.dump(model, tmp_path / "hgb.joblib")
+    rows = np.repeat(X[:4], 40, axis=0)
+    nodes = [n for predictor in model._predictors for n in predictor[0].nodes if not n["is_leaf"]]
+    for index, row in enumerate(rows):
+        node = nodes[index % len(nodes)]
+        row[node["feature_idx"]] = np.nextafter(node["num_threshold"], np.inf)
+    pd.DataFrame(rows).to_csv(tmp_path / "X.csv", index=False)
+    assert np.array_equal(pd.read_csv(tmp_path / "X.csv").to_numpy(), rows)  # the CSV holds the float64 values
+    changed = int(np.sum(model.predict(rows) != model.predict(rows.astype(np.float32))))
+    assert changed > 10
+    report, result = _verify_json(tmp_path, tmp_path / "hgb.joblib", "--data", tmp_path / "X.csv")
+    assert report["rows_float32_rounding_changes"] == changed
+    assert report["agreement"] == 1.0  # with the library on the float32-rounded rows, which the device reads
+    (warning,) = [w for w in warnings_of(result) if "float32" in w]
+    assert f"on {changed} rows" in warning and "reproduces the prediction on the float32-rounded input" in warning
+    text = run("verify", tmp_path / "hgb.joblib", "--data", tmp_path / "X.csv", "--trust", cwd=tmp_path)
+    assert f"rows float32 rounding changes  {changed} (" in text.stdout
+    pd.DataFrame(rows.astype(np.float32).astype(np.float64)).to_csv(tmp_path / "X32.csv", index=False)
+    exact, result = _verify_json(tmp_path, tmp_path / "hgb.joblib", "--data", tmp_path / "X32.csv")
+    assert exact["rows_float32_rounding_changes"] == 0 and not [w for w in warnings_of(result) if "float32" in w]
+
+
+# ---- 8. a closed stdout ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["inspect"], ["inspect", "--json"], ["convert", "-o", "out"]])
+def test_a_closed_stdout_ends_the_command_quietly(folder, iris, tmp_path, args):
+    """`mcugen inspect M | head -1`: the reader is gone before mcugen writes (deterministic: the
+    pipe's read end is closed before the command starts)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.cli_user import REPO
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-m", "codegen.cli", args[0], str(folder / "named.joblib"), *args[1:], "--trust"]
+    result = subprocess.run(command, cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    os.close(write_end)
+    assert result.returncode == 141 and result.stderr == "", result.stderr
+
+
+# ---- 10. no raw RuntimeWarning ------------------------------------------------------------------
+
+
+def test_values_beyond_float32_give_one_warning_line_not_runtime_warnings(folder, iris, readings, tmp_path):
+    rows = np.array([[1e300, 1, 1, 1], [5, 3, 1, 0.2], [1e39, -1e39, 2, 3]])
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(tmp_path / "X.csv", index=False)
+    result = run("verify", folder / "named.joblib", "--data", tmp_path / "X.csv", "--json", "--trust", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "RuntimeWarning" not in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    (warning,) = warnings_of(result)
+    assert "3 values are beyond float32's range" in warning and "row 1, column 1" in warning
+    report = json.loads(result.stdout)
+    assert report["rows_sklearn_cannot_judge"] == 2 and report["interpreter_agreement"] == 1.0
+    pd.DataFrame(rows, columns=list("abcd")).to_csv(tmp_path / "M.csv", index=False)
+    mlp = run("verify", folder / "mlp.joblib", "--data", tmp_path / "M.csv", "--trust", cwd=tmp_path)
+    assert "RuntimeWarning" not in mlp.stderr
+    assert_one_error(mlp, "calibration rows", "row 1, column 1", "--calibration")
