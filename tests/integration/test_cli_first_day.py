@@ -275,3 +275,39 @@ def test_values_beyond_float32_give_one_warning_line_not_runtime_warnings(folder
     mlp = run("verify", folder / "mlp.joblib", "--data", tmp_path / "M.csv", "--trust", cwd=tmp_path)
     assert "RuntimeWarning" not in mlp.stderr
     assert_one_error(mlp, "calibration rows", "row 1, column 1", "--calibration")
+
+
+# ---- 14. the Scores line says what the scores are ----------------------------------------------
+
+
+def _real_scores(converted, X) -> np.ndarray:
+    return np.ldexp(converted.scores(X).astype(np.float64), -converted.output_frac_bits)[:, 0]
+
+
+def test_the_scores_line_of_boosters_and_isolation_forests_says_what_they_are(tmp_path):
+    import lightgbm
+    import xgboost
+    from sklearn.ensemble._iforest import _average_path_length
+
+    from codegen.frontends.isolation_forest import inlier_threshold
+
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = X.astype(np.float32)
+    xgb = xgboost.XGBClassifier(n_estimators=4, max_depth=3).fit(X, y)
+    gbm = lightgbm.LGBMClassifier(n_estimators=4, num_leaves=6, verbose=-1).fit(X, y)
+    for model, margin, raw in ((xgb, xgb.predict(X, output_margin=True), "output_margin"),
+                               (gbm, gbm.predict(X, raw_score=True), "raw_score")):
+        converted = codegen.convert(model)
+        assert "raw boosting margin of class 1" in converted.report()["scores"] and raw in converted.report()["scores"]
+        assert np.max(np.abs(_real_scores(converted, X) - margin)) <= converted.ir.error_bound + 1e-5
+    forest = ensemble.IsolationForest(n_estimators=5, random_state=0).fit(X)
+    converted = codegen.convert(forest)
+    assert "path length" in converted.report()["scores"] and "probabilit" not in converted.report()["scores"]
+    depth = -np.log2(-forest.score_samples(X)) * 5 * _average_path_length([forest._max_samples])[0]
+    assert np.max(np.abs(_real_scores(converted, X) - (depth - inlier_threshold(forest)))) <= \
+        converted.ir.error_bound + 1e-9
+    xgb.save_model(tmp_path / "xgb.json")
+    shown = run("inspect", tmp_path / "xgb.json", cwd=tmp_path)
+    assert shown.returncode == 0 and "raw boosting margin of class 1" in shown.stdout
+    assert run("convert", tmp_path / "xgb.json", "-o", tmp_path, cwd=tmp_path).returncode == 0
+    assert "Scores / 2^OUTPUT_FRAC_BITS: the raw boosting margin of class 1" in (tmp_path / "model.h").read_text()
