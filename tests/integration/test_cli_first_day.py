@@ -311,3 +311,31 @@ def test_the_scores_line_of_boosters_and_isolation_forests_says_what_they_are(tm
     assert shown.returncode == 0 and "raw boosting margin of class 1" in shown.stdout
     assert run("convert", tmp_path / "xgb.json", "-o", tmp_path, cwd=tmp_path).returncode == 0
     assert "Scores / 2^OUTPUT_FRAC_BITS: the raw boosting margin of class 1" in (tmp_path / "model.h").read_text()
+
+
+def test_a_lightgbm_file_counts_its_float32_rounding_rows_too(tmp_path):
+    """LightGBM decides on doubles; its .txt file is checked against lightgbm on the float64 rows."""
+    import lightgbm
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    model = lightgbm.LGBMRegressor(n_estimators=4, num_leaves=4, verbose=-1).fit(X, X[:, 0] + X[:, 2])
+    model.booster_.save_model(tmp_path / "m.txt")
+    splits = []
+    for tree in model.booster_.dump_model()["tree_info"]:
+        stack = [tree["tree_structure"]]
+        while stack:
+            node = stack.pop()
+            if "split_feature" in node:
+                splits.append((node["split_feature"], node["threshold"]))
+                stack += [node["left_child"], node["right_child"]]
+    rows = np.repeat(X[:3], 30, axis=0)
+    for index, row in enumerate(rows):
+        feature, threshold = splits[index % len(splits)]
+        row[feature] = np.nextafter(threshold, np.inf)
+    pd.DataFrame(rows).to_csv(tmp_path / "X.csv", index=False)
+    booster = lightgbm.Booster(model_file=str(tmp_path / "m.txt"))
+    changed = int(np.sum(booster.predict(rows) != booster.predict(rows.astype(np.float32))))
+    assert changed > 5
+    report, _ = _verify_json(tmp_path, tmp_path / "m.txt", "--data", tmp_path / "X.csv")
+    assert report["rows_float32_rounding_changes"] == changed and report["agreement"] == 1.0
