@@ -67,15 +67,22 @@ def test_options_that_need_no_search_fail_first(files, tmp_path, options, fragme
     assert "measuring" not in result.stderr and not (tmp_path / "out").exists()
 
 
-def test_a_missing_plotting_package_fails_first(files, tmp_path):
-    """As if matplotlib were not installed (a sitecustomize hides it)."""
+@pytest.mark.parametrize("package, options, fragment", [
+    ("matplotlib", [], "pip install 'mcugen[tune]'"),
+    ("skops", [], "pip install 'mcugen[tune]'"),
+    ("distributed", ["--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"], "pip install 'mcugen[dask]'"),
+    ("ray", ["--backend", "ray"], "pip install 'mcugen[ray]'"),
+])
+def test_a_missing_package_fails_first(files, tmp_path, package, options, fragment):
+    """As if `package` were not installed (a sitecustomize hides it)."""
     from tests.support.cli_user import REPO
 
     (tmp_path / "shim").mkdir()
-    (tmp_path / "shim" / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
-    result = tune(files, tmp_path / "out", cwd=tmp_path, env={"PYTHONPATH": f"{tmp_path / 'shim'}:{REPO}"})
-    assert_one_error(result, "matplotlib", "pip install")
-    assert not (tmp_path / "out").exists()
+    (tmp_path / "shim" / "sitecustomize.py").write_text(f"import sys\nsys.modules[{package!r}] = None\n")
+    result = tune(files, tmp_path / "out", *options, cwd=tmp_path,
+                  env={"PYTHONPATH": f"{tmp_path / 'shim'}:{REPO}"})
+    assert_one_error(result, fragment)
+    assert "measuring" not in result.stderr and not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("where", ["cache", "output-parent", "output-under-a-file"])
