@@ -85,7 +85,8 @@ def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
                         "pass --calibration X.csv (or --data to verify)")
     float_ir = read_mlp(estimator, settings)
     validate_mlp(float_ir)
-    ir = quantize_mlp(float_ir, np.asarray(calibration, dtype=np.float64), settings)  # mlp_header validates it
+    rows = np.asarray(rows_by_name(estimator, calibration, "the calibration DataFrame"), dtype=np.float64)
+    ir = quantize_mlp(float_ir, rows, settings)  # mlp_header validates it
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = mlp_header(ir, settings, model_hash)
     return ConvertedModel(estimator, settings, "mlp", ir, header, model_hash, "mlp",
@@ -150,14 +151,7 @@ class ConvertedModel:
     def by_name(self, X) -> np.ndarray:
         """A DataFrame whose columns name the model's features is taken by name (in any order);
         other names are refused, as scikit-learn refuses them."""
-        from codegen.feature_names import column_order, model_feature_names, reorder
-
-        columns = getattr(X, "columns", None)
-        names = model_feature_names(self.estimator)
-        values = np.asarray(X)
-        if columns is None or names is None or not all(isinstance(c, str) for c in columns):
-            return values  # nothing to go by: columns by position
-        return reorder(values, column_order(list(columns), names, "the DataFrame"))
+        return rows_by_name(self.estimator, X, "the DataFrame")
 
     def interpret(self, X) -> Interpretation:
         """The oracle: the integer IR run in numpy (bit-exact with the C)."""
@@ -229,6 +223,19 @@ class ConvertedModel:
         files = {f"{self.name}.h": self.header_text,
                  f"{self.name}.json": json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"}
         return replace_files(directory, files)
+
+
+def rows_by_name(estimator, X, what: str) -> np.ndarray:
+    """Rows as an array in the model's feature order: a DataFrame naming the model's features
+    goes by name, anything else by position."""
+    from codegen.feature_names import column_order, model_feature_names, reorder
+
+    columns = getattr(X, "columns", None)
+    names = model_feature_names(estimator)
+    values = np.asarray(X)
+    if columns is None or names is None or not all(isinstance(c, str) for c in columns):
+        return values  # nothing to go by: columns by position
+    return reorder(values, column_order(list(columns), names, what))
 
 
 def _check_readings(X: np.ndarray, input_dtype: str) -> None:

@@ -82,6 +82,11 @@ def test_predict_with_a_dataframe_goes_by_column_names(iris):
     assert np.array_equal(converted.predict(shuffled), iris["forest"].predict(iris["test"]))
     with pytest.raises(UserError, match="missing 'petal_width'"):
         converted.predict(shuffled.rename(columns={"petal_width": "width"}))
+    mlp = neural_network.MLPClassifier(hidden_layer_sizes=(8,), max_iter=300, random_state=0).fit(iris["test"],
+                                                                                                   iris["y"])
+    in_order = codegen.convert(mlp, calibration=iris["test"])
+    by_name = codegen.convert(mlp, calibration=shuffled)  # calibration rows go by name too
+    assert by_name.header_text == in_order.header_text
 
 
 def test_model_files_that_record_feature_names_take_columns_by_name(iris, tmp_path):
