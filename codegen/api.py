@@ -93,7 +93,8 @@ def _convert_mlp(estimator, settings: Settings, calibration) -> ConvertedModel:
                         "pass --calibration X.csv (or --data to verify)")
     float_ir = read_mlp(estimator, settings)
     validate_mlp(float_ir)
-    ir = quantize_mlp(float_ir, np.asarray(calibration, dtype=np.float64), settings)  # mlp_header validates it
+    rows = np.asarray(rows_by_name(estimator, calibration, "the calibration DataFrame"), dtype=np.float64)
+    ir = quantize_mlp(float_ir, rows, settings)  # mlp_header validates it
     model_hash = hash32(ir_digest(ir) + settings.name.encode())
     header = mlp_header(ir, settings, model_hash)
     return ConvertedModel(estimator, settings, "mlp", ir, header, model_hash, "mlp",
@@ -158,7 +159,7 @@ class ConvertedModel:
                               self._interpret, tree_report(self.ir, layout, self.settings.target))
 
     def check_rows(self, X) -> np.ndarray:
-        X = np.asarray(X)
+        X = self.by_name(X)
         if X.ndim == 1:
             X = X.reshape(1, -1)
         n_features = self._report["n_features"]
@@ -167,10 +168,14 @@ class ConvertedModel:
                             f"{n_features} features; give one column per feature")
         dtype = INPUT_TYPES[self.input_dtype].numpy
         if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            if not np.array_equal(X, np.round(X)) or X.min(initial=0) < info.min or X.max(initial=0) > info.max:
-                raise UserError(f"--input {self.input_dtype} needs whole numbers in [{info.min}, {info.max}]")
-        return X.astype(dtype)
+            _check_readings(X, self.input_dtype)
+        with np.errstate(over="ignore"):  # beyond float32's range is +-inf, as the device reads it
+            return X.astype(dtype)
+
+    def by_name(self, X) -> np.ndarray:
+        """A DataFrame whose columns name the model's features is taken by name (in any order);
+        other names are refused, as scikit-learn refuses them."""
+        return rows_by_name(self.estimator, X, "the DataFrame")
 
     def interpret(self, X) -> Interpretation:
         """The oracle: the integer IR run in numpy (bit-exact with the C)."""
@@ -224,7 +229,7 @@ class ConvertedModel:
     def estimator_predict(self, features: np.ndarray) -> np.ndarray:
         """The estimator's own `predict` on float rows. Rows come from a CSV, so an estimator
         fitted on a DataFrame has no column names to check them against: not worth a warning."""
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # inf rows: refused, counted
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             return self.estimator.predict(features)
 
@@ -242,3 +247,29 @@ class ConvertedModel:
         files = {f"{self.name}.h": self.header_text,
                  f"{self.name}.json": json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"}
         return replace_files(directory, files)
+
+
+def rows_by_name(estimator, X, what: str) -> np.ndarray:
+    """Rows as an array in the model's feature order: a DataFrame naming the model's features
+    goes by name, anything else by position."""
+    from codegen.feature_names import column_order, model_feature_names, reorder
+
+    columns = getattr(X, "columns", None)
+    names = model_feature_names(estimator)
+    values = np.asarray(X)
+    if columns is None or names is None or not all(isinstance(c, str) for c in columns):
+        return values  # nothing to go by: columns by position
+    return reorder(values, column_order(list(columns), names, what))
+
+
+def _check_readings(X: np.ndarray, input_dtype: str) -> None:
+    """Integer input: every value a whole number the type holds; the first other one is named."""
+    info = np.iinfo(INPUT_TYPES[input_dtype].numpy)
+    values = np.asarray(X, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values != np.round(values)) | (values < info.min) | (values > info.max)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise UserError(f"--input {input_dtype} needs whole numbers in [{info.min}, {info.max}]; row {row + 1} "
+                        f"(after any header), column {column + 1} is {values[row, column]:g}; give readings "
+                        "the device passes, or another --input type")

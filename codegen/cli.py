@@ -20,6 +20,7 @@ from codegen.cli_common import (
     settings_from,
     target_option,
     user_errors,
+    warn,
 )
 from codegen.settings import simulated_chip, target_family
 from codegen.verification import format_result, passed, verify
@@ -74,7 +75,8 @@ def inspect(target, as_json, **options):
 
 @main.command(name="verify")
 @model_options
-@click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of input rows.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="CSV of input rows as the device passes them (integer readings with an integer --input).")
 @click.option("--labels", type=click.Path(dir_okay=False), help="CSV of true labels, for accuracy.")
 @target_option(help_text="Where the C runs: host, or a chip in simavr / qemu / unicorn (riscv32: an RV32IMC "
                          "core; a family: its usual chip, avr = atmega328p; esp32 has no simulator).")
@@ -104,10 +106,25 @@ def verify_command(data, labels, target, samples, proba, as_json, **options):
         result.update(check_proba(converted, X))
     if started is not None:
         click.echo(f"built and ran in {time.monotonic() - started:,.1f} s", err=True)
+    if result["rows_float32_rounding_changes"]:
+        from codegen.verification import FLOAT32_NOTE
+
+        warn(f"on {result['rows_float32_rounding_changes']} rows {FLOAT32_NOTE}")
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_result(result))
     if not passed(result, converted.kind):
-        click.echo("error: the generated C disagrees on some rows (see above)", err=True)
+        click.echo(f"error: {disagreement_verdict(estimator)}", err=True)
         sys.exit(1)
+
+
+def disagreement_verdict(estimator) -> str:
+    """What a failed verify says; a file another scikit-learn wrote may be read otherwise."""
+    from codegen.frontends.load import written_by
+
+    version = written_by(estimator)
+    if version is None:
+        return "the generated C disagrees on some rows (see above)"
+    return (f"the generated C disagrees on some rows (see above) with this scikit-learn's reading of a model "
+            f"scikit-learn {version} wrote; re-save the model with this scikit-learn and verify again")
 
 
 def _announce_build(converted, chip: str, rows: int) -> float | None:

@@ -4,9 +4,11 @@ command converts it), the conversion itself, and the `error: ...` / exit 2 rule.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
+import signal
 import sys
 import traceback
 
@@ -40,6 +42,8 @@ def user_errors(command):
             return command(*args, **kwargs)
         except UserError as error:
             fail(str(error))
+        except BrokenPipeError:  # stdout closed by its reader: not a file of the user's
+            _quiet_exit_on_closed_stdout()
         except OSError as error:
             where = f" {error.filename}" if error.filename else ""
             fail(f"cannot access{where}: {error.strerror or error}; check the path and its permissions")
@@ -74,6 +78,15 @@ class OneLineErrors(click.Group):
                  "report it with the command you ran (MCUGEN_DEBUG=1 prints the traceback)", 3)
 
 
+def _quiet_exit_on_closed_stdout():
+    """`mcugen inspect M | head -1`: the reader closed the pipe. Like a Unix tool killed by
+    SIGPIPE: no message, exit 141 (128 + SIGPIPE); later writes and the final flush go nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
+
+
 def target_option(default: str = "host", help_text: str = "Chip or family the code is tuned for "
                   "(--layout auto weighs its flash); chips convert for their family."):
     return click.option("--target", type=click.Choice(TARGET_NAMES), default=default, show_default=True,
@@ -97,7 +110,8 @@ def model_options(command):
         click.option("--zero-point", default=DEFAULTS["zero_point"], show_default=True,
                      help="Integer input zero point(s), like --scale."),
         click.option("--calibration", type=click.Path(dir_okay=False),
-                     help="MLPs: CSV of typical input rows that set the activation ranges."),
+                     help="MLPs: CSV of typical input rows that set the activation ranges, in real values "
+                          "(the features the model was trained on, also with an integer --input)."),
         click.option("--trust", is_flag=True,
                      help="Do not warn that a .pkl/.joblib MODEL runs code when loaded (a file you made; "
                           "or set MCUGEN_TRUST_PICKLES=1)."),
@@ -130,16 +144,29 @@ def load_estimator(options: dict):
     from codegen.frontends.load import load_model
 
     trusted = bool(options.get("trust")) or os.environ.get("MCUGEN_TRUST_PICKLES") == "1"
-    return load_model(options["model"], warn=None if trusted else warn, trusted=trusted)
+    return load_model(options["model"], warn=warn, trusted=trusted)
 
 
 def read_rows(path: str, estimator, what: str = "data"):
     """A CSV of input rows for `estimator` (its feature names and count decide the header)."""
     from codegen.data_io import read_csv
+    from codegen.feature_names import model_feature_names
 
-    names = getattr(estimator, "feature_names_in_", None)
-    return read_csv(path, what, n_features=getattr(estimator, "n_features_in_", None),
-                    feature_names=None if names is None else list(names), warn=warn)
+    rows = read_csv(path, what, n_features=getattr(estimator, "n_features_in_", None),
+                    feature_names=model_feature_names(estimator), warn=warn)
+    _warn_beyond_float32(rows, path, what)
+    return rows
+
+
+def _warn_beyond_float32(rows, path: str, what: str) -> None:
+    """Finite values float32 cannot hold are +-inf on a device that reads float32: one line says so."""
+    import numpy as np
+
+    beyond = np.isfinite(rows) & (np.abs(np.nan_to_num(rows)) > np.finfo(np.float32).max)
+    if beyond.any():
+        row, column = (int(i) + 1 for i in np.argwhere(beyond)[0])
+        warn(f"{what} file {path}: {int(beyond.sum())} values are beyond float32's range (first: row {row}, "
+             f"column {column}); a device reading float32 gets +-inf for them, and mcugen checks it so")
 
 
 def read_label_file(path: str | None, n_rows: int):
@@ -158,6 +185,8 @@ def convert_model_file(options: dict, target: str, *, chip: str | None = None, f
     """Convert MODEL for `target` (a family; `chip`, when known, sizes the flash check); with
     `check_passes` (the verify commands), the IR is validated after every pass."""
     # imported here: the converter is the heavy part, and `--help` should not need it
+    import numpy as np
+
     from codegen.api import convert_with
     from codegen.frontends import model_kind
 
@@ -170,7 +199,38 @@ def convert_model_file(options: dict, target: str, *, chip: str | None = None, f
         if calibration is not None and model_kind(estimator) == "mlp":
             warn("calibrating the MLP on the --data rows it checks, which can differ from the header "
                  "`convert --calibration` wrote; pass the same --calibration file to check that header")
-    return convert_with(estimator, settings, calibration=calibration, verify=check_passes, warn=warn)
+            calibration = real_values(calibration, settings)
+    if calibration is not None and model_kind(estimator) == "mlp":
+        _check_calibration(np.asarray(calibration, dtype=np.float64), bool(options["calibration"]))
+    with np.errstate(over="ignore"):  # calibration values beyond float32 become +-inf (warned when read)
+        return convert_with(estimator, settings, calibration=calibration, verify=check_passes, warn=warn)
+
+
+def _check_calibration(rows, from_file: bool) -> None:
+    """Activation ranges come from finite values: inf, or a value beyond float32, sets none (NaN
+    rows are left out of the ranges)."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        bad = np.isinf(rows.astype(np.float32))
+    if bad.any():
+        row, column = (int(i) + 1 for i in np.argwhere(bad)[0])
+        source = "--calibration" if from_file else "the --data rows (used as calibration rows)"
+        raise UserError(f"{source}: row {row}, column {column} is {rows[row - 1, column - 1]:g}, which sets no "
+                        "activation range; calibrate on finite rows within float32's range with --calibration")
+
+
+def real_values(rows, settings: Settings):
+    """--data rows are what the device passes: integer readings q for an integer --input, whose
+    real values (what the model was trained on, and what calibration needs) are scale * (q - zero_point).
+    A --calibration file holds real values already."""
+    import numpy as np
+
+    if settings.input == "float32":
+        return rows
+    rows = np.asarray(rows, dtype=np.float64)
+    scale, zero_point = settings.quantization.for_features(rows.shape[1])
+    return np.asarray(scale) * (rows - np.asarray(zero_point, dtype=np.float64))
 
 
 def conversion_flags(options: dict) -> str:

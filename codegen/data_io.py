@@ -5,7 +5,8 @@ or when they are the model's feature names, or the column indices 0..n-1 (what p
 `X.to_csv(index=False)` writes for unnamed columns). A labels file has a header when it has
 one line more than the data (`y.to_csv(index=False)` writes one), or when its first line is
 text above numeric labels. A text cell anywhere else is an error naming its row and column;
-an empty cell is NaN (pandas' `to_csv` writes NaN so).
+an empty cell is NaN (pandas' `to_csv` writes NaN so). When the model knows its feature names
+and the header names them, columns are taken by name (codegen/feature_names.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.feature_names import column_order, reorder
 
 
 def read_csv(path: str | Path, what: str = "data", *, n_features: int | None = None,
@@ -26,8 +28,9 @@ def read_csv(path: str | Path, what: str = "data", *, n_features: int | None = N
     pandas writes it)."""
     path = Path(path)
     lines = _read_rows(path, what)
-    start = 1 if lines and _is_header(lines[0][1], lines, n_features, feature_names, path, what, warn) else 0
-    rows = lines[start:]
+    header = lines[0][1] if lines and _is_header(lines[0][1], lines, n_features, feature_names, path, what,
+                                                 warn) else None
+    rows = lines[1:] if header is not None else lines
     if not rows:
         raise UserError(f"{what} file {path} has no rows; give at least one numeric row")
     width = len(rows[0][1])
@@ -37,7 +40,17 @@ def read_csv(path: str | Path, what: str = "data", *, n_features: int | None = N
             raise UserError(f"{what} file {path}: line {line_number} has {len(row)} columns, the first row "
                             f"has {width}; make every row the same length")
         values.append([_number(cell, path, what, line_number, column) for column, cell in enumerate(row, 1)])
-    return np.asarray(values, dtype=np.float64)
+    return _by_name(np.asarray(values, dtype=np.float64), header, feature_names, path, what, warn)
+
+
+def _by_name(values: np.ndarray, header, feature_names, path: Path, what: str, warn) -> np.ndarray:
+    """Columns in the model's order when the header names the model's features (any order)."""
+    if header is None or feature_names is None or all(is_number(cell) for cell in header):
+        return values  # no names to go by: columns are taken by position
+    order = column_order(header, tuple(feature_names), f"{what} file {path}: its header")
+    if order is not None and warn is not None:
+        warn(f"{what} file {path}: its columns are the model's features in another order; took them by name")
+    return reorder(values, order)
 
 
 def read_labels(path: str | Path, n_rows: int | None = None, warn=None) -> np.ndarray:
@@ -64,18 +77,34 @@ def read_labels(path: str | Path, n_rows: int | None = None, warn=None) -> np.nd
 def read_number_list(text: str, what: str) -> tuple[float, ...]:
     """'0.5' or '0.5,0.25,...' or the path of a JSON file holding a list of numbers."""
     source = Path(text)
+    if source.suffix.lower() == ".json":
+        return _number_file(source, what)
+    items = [item.strip() for item in text.split(",")]
+    if len(items) > 1 and "" in items:
+        raise UserError(f"--{what} {text!r}: item {items.index('') + 1} of the comma list is empty; give one "
+                        "number per feature, e.g. 0.5,0.25")
     try:
-        if source.suffix == ".json" and source.is_file():
-            values = json.loads(source.read_text())
-            values = values if isinstance(values, list) else [values]
-        else:
-            values = [v for v in text.split(",") if v.strip()]
-        numbers = tuple(float(v) for v in values)
+        return tuple(float(item) for item in items if item) or _not_a_list(text, what)
+    except ValueError:
+        return _not_a_list(text, what)
+
+
+def _number_file(source: Path, what: str) -> tuple[float, ...]:
+    if not source.is_file():
+        raise UserError(f"--{what} file {source} does not exist; give the path of a .json list of numbers")
+    try:
+        values = json.loads(source.read_text())
+        values = values if isinstance(values, list) else [values]
+        numbers = tuple(float(v) for v in values if not isinstance(v, (bool, list, dict)))
     except (ValueError, TypeError, OSError, UnicodeDecodeError):
         numbers = ()
-    if not numbers:
-        raise UserError(f"--{what} {text!r} is not a number list; give e.g. 0.5 or 0.5,0.25 or a .json list")
+    if not numbers or len(numbers) != len(values):
+        raise UserError(f"--{what} file {source} does not hold a JSON list of numbers; write e.g. [0.5, 0.25]")
     return numbers
+
+
+def _not_a_list(text: str, what: str):
+    raise UserError(f"--{what} {text!r} is not a number list; give e.g. 0.5 or 0.5,0.25 or a .json list")
 
 
 def _read_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:

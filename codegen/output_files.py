@@ -47,6 +47,22 @@ def replace_files(directory, files: dict[str, bytes | str], remove: tuple[str, .
     return [directory / rel for rel in blobs]
 
 
+def check_writable(directory, names=()) -> None:
+    """Before long work: refuse what writing `names` into `directory` would refuse (a file where
+    the folder goes, a folder where a file goes, a folder or parent without write permission)."""
+    directory = Path(directory)
+    _check_targets(directory, {Path(name): b"" for name in names}, ())
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"cannot write to {directory}: {existing} is a file, where mcugen needs a folder; "
+                        "choose another -o")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write to {directory}: {existing} is not writable; nothing was written, "
+                        "choose a folder you can write to")
+
+
 def _check_targets(directory: Path, blobs: dict[Path, bytes], remove) -> None:
     """Refuse early what no rename could fix: the folder is a file, a file is a folder."""
     if directory.exists() and not directory.is_dir():

@@ -58,7 +58,7 @@ class InputQuantization:
                 return values * n_features
             if len(values) != n_features:
                 raise UserError(
-                    f"input {what} has {len(values)} values but the model has {n_features} "
+                    f"--{what.replace('_', '-')} has {len(values)} values but the model has {n_features} "
                     f"features; give one value or one per feature"
                 )
             return values

@@ -9,6 +9,7 @@ import click
 from codegen.cli_common import load_estimator, read_label_file, read_rows, user_errors
 from codegen.harness.targets import SIM_TARGETS
 from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES
+from codegen.settings import DEFAULT_CHIP, TARGET_NAMES
 
 JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, which use their workers)."
 
@@ -20,7 +21,9 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.option("--labels", required=True, type=click.Path(dir_okay=False), help="CSV of their labels.")
 @click.option("--val-data", type=click.Path(dir_okay=False), help="Validation rows (then all of --data is test rows).")
 @click.option("--val-labels", type=click.Path(dir_okay=False), help="Labels of --val-data.")
-@click.option("--target", required=True, type=click.Choice(SIM_TARGETS), help="Simulated chip to fit the model to.")
+@click.option("--target", required=True, type=click.Choice(TARGET_NAMES),
+              help="Simulated chip to fit the model to (avr: the ATmega328P). host and esp32 are refused: tune "
+                   "measures flash and cycles in a simulator, and neither has one here.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the results.")
 @click.option("--name", default="model", show_default=True, help="C identifier of the generated model.")
 @click.option("--trust", is_flag=True, help="Do not warn that a .pkl/.joblib MODEL runs code when loaded (a file "
@@ -51,7 +54,7 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
 
     Writes <name>.h, <name>.skops (the pruned model, for verify/project/flash), <name>.json,
     candidates.csv, pareto.png and pareto.svg. Exits 1, writing no header, when no candidate
-    meets the budgets."""
+    meets the budgets; then a folder holding <name>.h (an earlier run's, or yours) is left as it was."""
     from codegen.errors import UserError
     from codegen.optimize import Budgets, tune
     from codegen.optimize.output import write_results
@@ -60,6 +63,8 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     check_identifier(name)
     if (val_data is None) != (val_labels is None):
         raise UserError("give --val-data and --val-labels together")
+    target = tune_target(target)
+    check_before_search(output, name, backend, scheduler, address, cache_dir)
     from codegen.verification import labels_as_classes
 
     estimator = load_estimator({"model": model, "trust": trust})
@@ -82,10 +87,49 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     for path in written:
         click.echo(f"wrote {path}")
     if result.best is None:
-        click.echo(format_closest(result), err=True)
-        click.echo("error: no candidate meets the budgets (closest above); relax a budget or raise --budget", err=True)
-        sys.exit(1)
+        _fail_without_choice(result, output, written)
     click.echo(format_choice(result, output, data, labels))
+
+
+def tune_target(target: str) -> str:
+    """The simulated chip for --target (a family: its usual chip); host and esp32 have none."""
+    chip = DEFAULT_CHIP.get(target, target)
+    if chip not in SIM_TARGETS:
+        from codegen.errors import UserError
+
+        raise UserError(f"tune measures flash and cycles in a simulator, and none runs {target} code here; "
+                        f"choose one of {', '.join(SIM_TARGETS)}")
+    return chip
+
+
+def check_before_search(output, name: str, backend: str, scheduler, address, cache_dir) -> None:
+    """What needs no search fails before any: backend options and packages, the packages the
+    results are written with, the cache folder and the output folder."""
+    import importlib.util
+
+    from codegen.errors import UserError
+    from codegen.optimize.cache import check_cache_dir
+    from codegen.optimize.output import check_output
+    from codegen.optimize.parallel import check_backend
+
+    check_backend(backend, scheduler, address)
+    for package, what in (("matplotlib", "the Pareto plot"), ("skops", "saving the tuned model")):
+        if importlib.util.find_spec(package) is None:
+            raise UserError(f"{what} needs {package}: pip install 'mcugen[tune]'")
+    check_cache_dir(cache_dir)
+    check_output(output, name)
+
+
+def _fail_without_choice(result, output, written) -> None:
+    if not any(row.get("measured") for row in result.rows):
+        reason = "nothing was simulated (--time stopped the search first); raise --time"
+    else:
+        click.echo(format_closest(result), err=True)
+        reason = "no candidate meets the budgets (closest above); relax a budget or raise --budget"
+    if not written:
+        reason += f"; {output} is unchanged (it holds {result.name}.h of an earlier run or yours)"
+    click.echo(f"error: {reason}", err=True)
+    sys.exit(1)
 
 
 def format_front(result) -> str:

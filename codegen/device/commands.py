@@ -86,7 +86,8 @@ def flash_command(board: str, port: str | None, project_dir: str | None, force: 
 @click.command("device-verify")
 @model_options
 @click.option("--port", required=True, help="Serial port of the board.")
-@click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of input rows.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="CSV of input rows as the device passes them (integer readings with an integer --input).")
 @click.option("--labels", type=click.Path(dir_okay=False), help="CSV of true labels, for accuracy.")
 @click.option("--scores", "check_scores", is_flag=True, help="Also compare every raw score.")
 @click.option("--baud", default=115200, show_default=True, type=click.IntRange(min=1))

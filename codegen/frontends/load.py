@@ -3,7 +3,9 @@ native model files of XGBoost (.json, .ubj) and LightGBM (.txt), read without pi
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+import weakref
 from pathlib import Path
 
 from codegen.errors import UserError
@@ -19,6 +21,8 @@ READ_FORMATS = (".joblib, .pkl, .pickle (pickled models), .skops, XGBoost .json 
                 "(from save_model)")
 # Pickled models of these libraries need the library installed to load: name the extra.
 OPTIONAL_LIBRARIES = ("xgboost", "lightgbm")
+# estimator -> the scikit-learn version that pickled it, when another than the running one
+_WRITTEN_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Other native model files of those libraries, which are not read (the old binary formats)
 UNREAD_NATIVE_SUFFIXES = (".model", ".bin")
 
@@ -32,9 +36,43 @@ def load_model(path: str | Path, warn=None, trusted: bool = False):
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise UserError(_unknown_format(path))
+    warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
     if loader is _load_pickle and not trusted:
-        (warn or (lambda message: warnings.warn(message, stacklevel=2)))(PICKLE_WARNING.format(path=path))
-    return loader(path)
+        warn(PICKLE_WARNING.format(path=path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator = loader(path)
+    _pass_on(caught, path, estimator, warn)
+    return estimator
+
+
+def written_by(estimator) -> str | None:
+    """The scikit-learn version that pickled `estimator`, when it is not the one reading it."""
+    try:
+        return _WRITTEN_BY.get(estimator)
+    except TypeError:
+        return None
+
+
+def _pass_on(caught, path: Path, estimator, warn) -> None:
+    """scikit-learn warns once per pickled estimator (a forest: once per tree) when another
+    version wrote the file: one line says what it means; other warnings go on as they came."""
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    versions = sorted({w.message.original_sklearn_version for w in caught
+                       if isinstance(w.message, InconsistentVersionWarning)})
+    others = {(w.category, str(w.message)): w for w in caught if not isinstance(w.message, InconsistentVersionWarning)}
+    for other in others.values():
+        warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    if not versions:
+        return
+    import sklearn
+
+    with contextlib.suppress(TypeError):
+        _WRITTEN_BY[estimator] = versions[0]
+    warn(f"{path} was written by scikit-learn {', '.join(versions)} and is read by {sklearn.__version__}: "
+         f"mcugen converts, and verify compares with, this scikit-learn's reading of the file, which can "
+         f"predict otherwise than {versions[0]} did; re-save the model with scikit-learn {sklearn.__version__}")
 
 
 def _load_pickle(path: Path):
@@ -49,6 +87,10 @@ def _load_pickle(path: Path):
             raise UserError(f"{path} holds a {library} model, and {library} is not installed: "
                             f"pip install 'mcugen[{library}]' (or save it with save_model as .json / .txt, "
                             "which mcugen reads without it)") from None
+        if library == "sklearn":  # the module is gone from this scikit-learn, not uninstalled
+            raise UserError(f"cannot read {path}: it was pickled by an older scikit-learn, whose module "
+                            f"{error.name!r} this scikit-learn no longer has; load it with the scikit-learn "
+                            "that wrote it and re-save it with this one (or with skops)") from None
         raise UserError(f"cannot read {path}: it needs the Python module {error.name!r}, which is not "
                         "installed; install it, or re-save the model with scikit-learn only") from None
     except Exception as error:  # a corrupt file can raise almost anything

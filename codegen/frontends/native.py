@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
+from codegen.feature_names import real_names
 
 NATIVE_SUFFIXES = (".json", ".ubj", ".txt")
 
@@ -33,6 +34,9 @@ class NativeModel:
         self.classes_ = ir.classes
         self.n_features_in_ = ir.input.n_features
         self._post = ir.post
+        names = real_names(ir.input.feature_names)
+        if names:  # the columns a CSV header may name in any order (codegen/feature_names.py)
+            self.feature_names_in_ = np.asarray(names, dtype=object)
 
     def predict(self, X):
         """The library's own predict (needs xgboost / lightgbm): class labels or values."""

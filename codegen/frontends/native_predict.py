@@ -13,7 +13,10 @@ from codegen.ir.model import POST_ARGMAX, REGRESSION_POSTS
 
 
 def library_predict(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
+    """XGBoost reads float32; LightGBM predicts in double on float64 rows (verify counts the rows
+    whose float32 rounding changes its prediction), so those are passed on as they are."""
+    X = np.asarray(X, dtype=np.float64 if np.asarray(X).dtype == np.float64 and library == "lightgbm"
+                   else np.float32)
     package = _package(library)
     if library == "xgboost":
         return _xgboost_predict(package, document, post, X)

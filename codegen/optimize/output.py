@@ -1,71 +1,66 @@
-"""Writing a search's results into DIR: staged in a folder beside it and moved into place with
-Ctrl-C held off, so DIR is either as it was or complete."""
+"""Writing a search's results into DIR, all or nothing (codegen/output_files.py: staged, renamed
+in together, undone on failure or Ctrl-C; new folders get the umask). A run that chose nothing
+never touches an earlier result: over a folder holding `<name>.h` it writes nothing."""
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 from codegen.errors import UserError
+from codegen.output_files import check_writable, replace_files
+
+REPORT_FILES = ("candidates.csv", "pareto.png", "pareto.svg")
+
+
+def result_names(name: str) -> tuple[str, ...]:
+    return (f"{name}.h", f"{name}.skops", f"{name}.json", *REPORT_FILES)
+
+
+def check_output(directory, name: str) -> None:
+    """Before any search: DIR can be created or written, and no file tune writes is a folder."""
+    check_writable(Path(directory), result_names(name))
+
+
+def keeps_earlier_result(result, directory) -> bool:
+    """A run that chose nothing leaves a folder holding a header (an earlier run's, or the user's) as it was."""
+    return result.best is None and (Path(directory) / f"{result.name}.h").exists()
 
 
 def write_results(result, directory) -> list[Path]:
     """<name>.h, <name>.skops (only when a candidate was chosen), <name>.json, candidates.csv,
-    pareto.png and pareto.svg."""
-    directory = Path(directory)
-    parent = directory.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write to {directory}: {parent} does not exist; create it first")
-    if directory.exists() and not directory.is_dir():
-        raise UserError(f"{directory} exists and is not a folder; choose another -o")
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    pareto.png and pareto.svg; nothing over an earlier result when none was chosen."""
+    if keeps_earlier_result(result, directory):
+        return []
+    files = _files(result)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the renames are not interrupted
     try:
-        names = _stage(result, staging)
-        stale = [] if result.best is not None else [f"{result.name}.h", f"{result.name}.skops"]
-        _move_into_place(staging, directory, names, stale)
+        return replace_files(Path(directory), files)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [directory / name for name in names]
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _stage(result, staging: Path) -> list[str]:
+def _files(result) -> dict[str, bytes | str]:
     name = result.name
-    (staging / f"{name}.json").write_text(json.dumps(result.summary(), indent=2, sort_keys=True, default=str) + "\n")
-    (staging / "candidates.csv").write_text(result.csv_text())
-    figure = result.plot()
-    figure.savefig(staging / "pareto.png", dpi=110)
-    figure.savefig(staging / "pareto.svg")
-    names = [f"{name}.json", "candidates.csv", "pareto.png", "pareto.svg"]
+    files: dict[str, bytes | str] = {}
     if result.best is not None:
-        (staging / f"{name}.h").write_text(result.best_converted.header_text)
-        _save_skops(result.best_model, staging / f"{name}.skops")
-        names = [f"{name}.h", f"{name}.skops", *names]
-    return names
+        files[f"{name}.h"] = result.best_converted.header_text
+        files[f"{name}.skops"] = _skops_bytes(result.best_model)
+    files[f"{name}.json"] = json.dumps(result.summary(), indent=2, sort_keys=True, default=str) + "\n"
+    files["candidates.csv"] = result.csv_text()
+    figure = result.plot()
+    for suffix, options in (("png", {"dpi": 110}), ("svg", {})):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=suffix, **options)
+        files[f"pareto.{suffix}"] = buffer.getvalue()
+    return files
 
 
-def _save_skops(model, path: Path) -> None:
+def _skops_bytes(model) -> bytes:
     try:
         import skops.io as sio
     except ImportError:
         raise UserError("saving the tuned model needs skops: pip install 'mcugen[tune]'") from None
-    sio.dump(model, path)
-
-
-def _move_into_place(staging: Path, directory: Path, names: list[str], stale: list[str]) -> None:
-    """`stale`: files of an earlier run that would now be wrong (a header when none was chosen)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        if not directory.exists():
-            os.replace(staging, directory)
-            staging.mkdir()  # the caller removes it
-        else:
-            for name in names:
-                os.replace(staging / name, directory / name)
-            for name in stale:
-                (directory / name).unlink(missing_ok=True)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return sio.dumps(model)

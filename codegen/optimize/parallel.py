@@ -10,6 +10,23 @@ from codegen.errors import UserError
 BACKENDS = ("local", "dask", "ray")
 
 
+def check_backend(backend: str, scheduler: str | None, address: str | None) -> None:
+    """Before any search: the options fit the backend, and its package is installed."""
+    import importlib.util
+
+    if backend not in BACKENDS:
+        raise UserError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if scheduler and backend != "dask":
+        raise UserError("--scheduler is the address of a Dask scheduler; add --backend dask, or drop --scheduler")
+    if address and backend != "ray":
+        raise UserError("--address is the address of a Ray cluster; add --backend ray, or drop --address")
+    if backend == "dask" and not scheduler:
+        raise UserError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    packages = {"dask": ("dask", "distributed"), "ray": ("ray",)}.get(backend, ())
+    if any(importlib.util.find_spec(package) is None for package in packages):
+        raise UserError(f"--backend {backend} needs {backend.capitalize()}: pip install 'mcugen[{backend}]'")
+
+
 @contextlib.contextmanager
 def joblib_backend(backend: str, address: str | None, jobs: int):
     """A context in which `joblib.Parallel(n_jobs=...)` runs on the chosen engine; yields the

@@ -58,7 +58,8 @@ def _panel(ax, result, measured, column, label, limit) -> None:
         from codegen.harness.targets import target_memory
 
         ax.axvline(target_memory(result.target)[0], color="0.3", lw=0.8, ls="-.", label=f"{result.target} flash")
-    ax.set_xscale("log")
+    if any(r[column] > 0 for r in measured):  # a run that measured nothing has no axis to log-scale
+        ax.set_xscale("log")
     ax.set_xlabel(label)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")

@@ -66,7 +66,7 @@ def test_quantization_rejects_bad_scale(scale):
 def test_quantization_rejects_wrong_count():
     with pytest.raises(UserError, match="3 values but the model has 2"):
         InputQuantization((1.0, 2.0, 3.0)).for_features(2)
-    with pytest.raises(UserError, match="zero_point"):
+    with pytest.raises(UserError, match="--zero-point has 3 values"):
         InputQuantization((1.0,), (0, 1, 2)).for_features(2)
 
 
@@ -179,10 +179,10 @@ def test_bad_number_lists(text):
 def test_bad_json_number_list(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{not json")
-    with pytest.raises(UserError, match="not a number list"):
+    with pytest.raises(UserError, match="does not hold a JSON list of numbers"):
         read_number_list(str(path), "zero-point")
     path.write_text('{"a": 1}')
-    with pytest.raises(UserError, match="not a number list"):
+    with pytest.raises(UserError, match="does not hold a JSON list of numbers"):
         read_number_list(str(path), "zero-point")
 
 
