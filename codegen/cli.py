@@ -15,6 +15,7 @@ from codegen.cli_common import (
     convert_model_file,
     load_estimator,
     model_options,
+    quantized_rows,
     read_label_file,
     read_rows,
     settings_from,
@@ -22,6 +23,7 @@ from codegen.cli_common import (
     user_errors,
     warn,
 )
+from codegen.errors import UserError
 from codegen.settings import simulated_chip, target_family
 from codegen.verification import format_result, passed, verify
 
@@ -85,16 +87,24 @@ def inspect(target, as_json, **options):
 @click.option("--proba", is_flag=True,
               help="Also check <name>_proba against the model's predict_proba on every row (host).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--quantize", is_flag=True,
+              help="--data holds real values: turn them into the --input type's readings with --scale and "
+                   "--zero-point, as the device would (nearest reading, clipped to the type).")
 @user_errors
-def verify_command(data, labels, target, samples, proba, as_json, **options):
+def verify_command(data, labels, target, samples, proba, as_json, quantize, **options):
     """Compile MODEL's C, run every row, compare with scikit-learn and the interpreter.
 
     Exits 1 when any row differs (for quantised MLPs: when the C differs from the
     interpreter); the first differing rows are listed."""
     chip = simulated_chip(target)
-    settings_from(options, target_family(chip), chip)  # bad options fail before any file is read
+    settings = settings_from(options, target_family(chip), chip)  # bad options fail before any file is read
+    if quantize and settings.input == "float32":
+        raise UserError("--quantize turns real values into integer readings; give the --input type "
+                        "(int8, int16, ...) with its --scale and --zero-point")
     estimator = load_estimator(options)
     X = read_rows(data, estimator)
+    if quantize:
+        X = quantized_rows(X, settings)
     y = read_label_file(labels, len(X))
     converted = convert_model_file(options, target_family(chip), chip=chip, fallback_calibration=X,
                                    check_passes=True, estimator=estimator)

@@ -233,6 +233,22 @@ def real_values(rows, settings: Settings):
     return np.asarray(scale) * (rows - np.asarray(zero_point, dtype=np.float64))
 
 
+def quantized_rows(rows, settings: Settings):
+    """Real values as the device's readings for an integer --input (`verify --quantize`)."""
+    import numpy as np
+
+    from codegen.optimize.inputs import quantize_rows
+
+    rows = np.asarray(rows, dtype=np.float64)
+    missing = np.argwhere(np.isnan(rows))
+    if len(missing):
+        row, column = (int(i) + 1 for i in missing[0])
+        raise UserError(f"--quantize: row {row}, column {column} is NaN, which no {settings.input} reading holds; "
+                        "drop or fill such rows, or verify the float32 build")
+    scale, zero_point = settings.quantization.for_features(rows.shape[1])
+    return quantize_rows(rows, settings.input, scale, zero_point).astype(np.float64)
+
+
 def conversion_flags(options: dict) -> str:
     """The options that differ from the defaults, as flags for a command to print as a hint."""
     return "".join(f" {FLAGS[key]} {options[key]}" for key, default in DEFAULTS.items()

@@ -71,7 +71,7 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     X = read_rows(data, estimator)
     X_val = read_rows(val_data, estimator, "validation data") if val_data else None
     y, y_val = read_label_file(labels, len(X)), read_label_file(val_labels, 0 if X_val is None else len(X_val))
-    if hasattr(estimator, "classes_"):  # labels are read as text: compare them in the classes' type
+    if len(getattr(estimator, "classes_", ())):  # labels are read as text: compare them in the classes' type
         y, y_val = (None if v is None else labels_as_classes(v, estimator.classes_) for v in (y, y_val))
     try:
         result = tune(estimator, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=Budgets(**limits),
@@ -196,7 +196,9 @@ def verify_command(result, output: str, data: str, labels: str) -> str:
              "--target", result.target, "--layout", settings["layout"], "--name", result.name]
     if settings["input"] != "float32":
         words += ["--input", settings["input"], "--scale", str(folder / "input_scale.json"),
-                  "--zero-point", str(folder / "input_zero_point.json")]
+                  "--zero-point", str(folder / "input_zero_point.json"), "--quantize"]
+    if result.calibration is not None:
+        words += ["--calibration", str(folder / "calibration.csv")]
     import shlex
 
     return " ".join(shlex.quote(word) for word in words)

@@ -31,6 +31,7 @@ class Context:
     y: np.ndarray
     is_classifier: bool
     chip_flash: int
+    input_types: tuple[str, ...] = ("float32", "int16", "int8")  # what the device may pass
 
 
 def settings_for(context: Context, layout: str, input_dtype: str) -> Settings:

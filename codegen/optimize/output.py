@@ -9,14 +9,19 @@ import json
 import signal
 from pathlib import Path
 
-from codegen.errors import UserError
 from codegen.output_files import check_writable, replace_files
 
 REPORT_FILES = ("candidates.csv", "pareto.png", "pareto.svg")
 
 
 def result_names(name: str) -> tuple[str, ...]:
-    return (f"{name}.h", f"{name}.skops", f"{name}.json", *REPORT_FILES)
+    from codegen.optimize.model_files import MODEL_SUFFIXES
+
+    return (f"{name}.h", *(name + suffix for suffix in MODEL_SUFFIXES), f"{name}.json", *INPUT_FILES, *REPORT_FILES)
+
+
+# integer inputs: what --scale/--zero-point take; an MLP: the rows its activation ranges came from
+INPUT_FILES = ("input_scale.json", "input_zero_point.json", "calibration.csv")
 
 
 def check_output(directory, name: str) -> None:
@@ -47,7 +52,13 @@ def _files(result) -> dict[str, bytes | str]:
     files: dict[str, bytes | str] = {}
     if result.best is not None:
         files[f"{name}.h"] = result.best_converted.header_text
-        files[f"{name}.skops"] = _skops_bytes(result.best_model)
+        files[result.model_file] = _model_bytes(result.best_model, name)
+        settings = result.settings()
+        if settings["input"] != "float32":
+            files[INPUT_FILES[0]] = json.dumps(settings["scale"]) + "\n"
+            files[INPUT_FILES[1]] = json.dumps(settings["zero_point"]) + "\n"
+        if result.calibration is not None:
+            files[INPUT_FILES[2]] = _csv(result.calibration)
     files[f"{name}.json"] = json.dumps(result.summary(), indent=2, sort_keys=True, default=str) + "\n"
     files["candidates.csv"] = result.csv_text()
     figure = result.plot()
@@ -58,9 +69,20 @@ def _files(result) -> dict[str, bytes | str]:
     return files
 
 
-def _skops_bytes(model) -> bytes:
-    try:
-        import skops.io as sio
-    except ImportError:
-        raise UserError("saving the tuned model needs skops: pip install 'mcugen[tune]'") from None
-    return sio.dumps(model)
+def _csv(rows) -> str:
+    import numpy as np
+
+    buffer = io.StringIO()
+    np.savetxt(buffer, np.asarray(rows, dtype=np.float64), delimiter=",", fmt="%.17g")
+    return buffer.getvalue()
+
+
+def _model_bytes(model, name: str) -> bytes:
+    """The chosen model's file (model_files.save_model: skops, or its library's own format)."""
+    import tempfile
+
+    from codegen.optimize.model_files import save_model
+
+    with tempfile.TemporaryDirectory(prefix="mcugen-model-") as work:
+        written = save_model(model, Path(work), name)
+        return (Path(work) / written).read_bytes()

@@ -32,6 +32,7 @@ class TuneResult:
     report_scores: dict = field(default_factory=dict)  # on rows no decision used
     decision_rows: int = 0
     report_rows: int = 0
+    calibration: object = field(repr=False, default=None)  # an MLP's calibration rows (the decision rows)
 
     @property
     def model_file(self) -> str:

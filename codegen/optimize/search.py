@@ -56,8 +56,13 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     too_few = estimates.too_few_rows(len(X_dec), budgets.max_accuracy_drop)
     if too_few:
         warn(too_few)
+    input_types = INPUT_TYPES
+    if np.isnan(X_dec).any():
+        input_types = ("float32",)
+        warn("the rows hold NaN, which no integer reading can carry: only float32 input is tried")
     clock = _Phases()
-    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, target_memory(target)[0])
+    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, target_memory(target)[0],
+                      input_types)
     grid = transforms.candidate_grid(model)
     rows = _convert_all(context, model, grid, jobs if backend == "local" else 1, progress)
     clock.lap("converting")
@@ -77,6 +82,8 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     if best is not None:
         result.best_model = transforms.apply(model, best["_candidate"], _prepared(model, best["_candidate"], context))
         result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_dec)
+        if result.best_converted.kind == "mlp":  # its activation ranges come from these rows
+            result.calibration = X_dec
     result.report_scores = _report_scores(result, baseline, X_rep, y_rep, classify)
     return result
 
@@ -168,7 +175,7 @@ def _convert_all(context: Context, model, grid: list[dict], jobs: int, progress:
             rows.extend(found)
             bar.update(len(part))
     bar.close()
-    return sorted(rows, key=lambda row: (row["_grid"], INPUT_TYPES.index(row["input"])))
+    return sorted(rows, key=lambda row: (row["_grid"], context.input_types.index(row["input"])))
 
 
 def _learned_key(candidate: dict) -> tuple:
@@ -183,7 +190,7 @@ def _convert_slice(context: Context, model, grid: list[dict], indices, learned: 
         scored_elsewhere = transforms.learns_from_rows(candidate)  # cross-validated in scoring.py
         transformed = transforms.apply(model, candidate, learned.get(_learned_key(candidate), {}))
         too_big = _clearly_too_big(transformed, context) if candidate else None  # the baseline is always converted
-        for dtype in INPUT_TYPES:
+        for dtype in context.input_types:
             found = [_not_built(layout, dtype, too_big) for layout in layouts] if too_big else \
                 convert_candidate(context, transformed, layouts, dtype, scored_elsewhere=scored_elsewhere)
             for row in found:
@@ -266,7 +273,7 @@ def _score(rows: list[dict], model, grid: list[dict], context: Context, baseline
     learning = [i for i, candidate in enumerate(grid) if transforms.learns_from_rows(candidate)]
     cross = {}
     if learning:
-        settings = {dtype: settings_for(context, "table", dtype) for dtype in INPUT_TYPES}
+        settings = {dtype: settings_for(context, "table", dtype) for dtype in context.input_types}
         cross = forest_predictions(model, grid, learning, settings, context.X, context.y, fold_rows,
                                    context.is_classifier)
     total_square = float(np.sum((context.y.astype(np.float64) - context.y.astype(np.float64).mean()) ** 2)) \

@@ -94,11 +94,15 @@ def test_cli_writes_the_results_and_the_pruned_model_converts_to_the_same_header
     result = CliRunner().invoke(main, ["tune", *args, "-o", str(out), "--budget", "4", "--max-accuracy-drop", "5",
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"model.h", "model.skops", "model.json", "candidates.csv",
-                                               "pareto.png", "pareto.svg"}
+    names = {p.name for p in out.iterdir()}
+    assert names - {"input_scale.json", "input_zero_point.json"} == {"model.h", "model.skops", "model.json",
+                                                                     "candidates.csv", "pareto.png", "pareto.svg"}
     report = json.loads((out / "model.json").read_text())
     settings = report["settings"]
     pruned = sio.load(out / "model.skops", trusted=sio.get_untrusted_types(file=out / "model.skops"))
+    if settings["input"] != "float32":  # the files verify's --scale / --zero-point take
+        assert json.loads((out / "input_scale.json").read_text()) == settings["scale"]
+        assert json.loads((out / "input_zero_point.json").read_text()) == settings["zero_point"]
     again = codegen.convert(pruned, layout=settings["layout"], input=settings["input"], scale=settings["scale"],
                             zero_point=settings["zero_point"], target="avr")
     assert again.header_text == (out / "model.h").read_text()
@@ -165,3 +169,27 @@ def test_a_zero_time_limit_measures_nothing_and_chooses_nothing(iris_case, tmp_p
     result = _tune(iris_case, tmp_path, time_limit=0)
     assert result.best is None and not any(row.get("measured") for row in result.rows)
     assert "original" in result.report_scores
+
+
+def test_the_printed_verify_command_checks_the_exact_chosen_build(iris_case, tmp_path):
+    import shlex
+
+    args = _write_case(iris_case, tmp_path)
+    out = tmp_path / "out"
+    tuned = CliRunner().invoke(main, ["tune", *args, "-o", str(out), "--budget", "6", "--max-accuracy-drop", "10",
+                                      "--cache-dir", str(tmp_path / "cache")])
+    assert tuned.exit_code == 0, tuned.output
+    line = next(line for line in tuned.output.splitlines() if line.startswith("check this exact build: "))
+    words = shlex.split(line.removeprefix("check this exact build: "))
+    assert words[:2] == ["mcugen", "verify"]
+    checked = CliRunner().invoke(main, [*words[1:], "--json"])
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.output[checked.output.index("{"):])
+    assert report["model_hash"] == f"0x{_header_hash(out / 'model.h')}"
+    assert report["interpreter_agreement"] == 1.0 and report["agreement"] == 1.0
+
+
+def _header_hash(header: Path) -> str:
+    import re
+
+    return re.search(r"MODEL_HASH 0x([0-9A-F]{8})", header.read_text()).group(1)
