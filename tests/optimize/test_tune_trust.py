@@ -156,3 +156,30 @@ def test_convert_near_the_chips_flash_fits_and_links_or_is_refused_with_the_numb
         if tried == 3:
             break
     assert tried, "no forest of this family lands between 1x and 1.5x of the flash"
+
+
+def test_scores_runs_near_the_chips_flash_fit_or_fail_cleanly(noisy_rows):
+    """`verify` prints the scores too: its build must be sized with them (it once reached simavr
+    with more flash than the chip has, which aborted with -6)."""
+    from codegen.api import convert_with
+    from codegen.fit import tree_code_bytes
+    from codegen.harness.targets import run_on_target
+    from codegen.settings import Settings
+
+    X, y = noisy_rows
+    for trees in range(6, 40):
+        model = RandomForestClassifier(n_estimators=trees, max_depth=9, random_state=0).fit(X[:2000], y[:2000])
+        converted = convert_with(model, Settings(layout="table", target="avr", check_flash=False))
+        if tree_code_bytes(converted.ir, "table", "avr") > 30_500:
+            break
+    rows = X[2000:2050].astype(np.float32)
+    with tempfile.TemporaryDirectory() as work:
+        header = Path(work) / "model.h"
+        header.write_text(converted.header_text)
+        try:
+            run = run_on_target(TARGET, header, "model", rows, "float32", with_scores=True)
+        except UserError as error:
+            assert "\n" not in str(error) and "32,768" in str(error)
+            return
+    np.testing.assert_array_equal(run.predictions, converted.interpret(rows).predictions)
+    np.testing.assert_array_equal(run.scores, converted.interpret(rows).scores)
