@@ -167,11 +167,12 @@ def test_scores_runs_near_the_chips_flash_fit_or_fail_cleanly(noisy_rows):
     from codegen.settings import Settings
 
     X, y = noisy_rows
-    for trees in range(6, 40):
-        model = RandomForestClassifier(n_estimators=trees, max_depth=9, random_state=0).fit(X[:2000], y[:2000])
+    for trees in range(6, 40):  # 50 rows of 40 B no longer fit beside a model of ~29-31 KB
+        model = RandomForestClassifier(n_estimators=trees, max_depth=7, random_state=0).fit(X[:2000], y[:2000])
         converted = convert_with(model, Settings(layout="table", target="avr", check_flash=False))
-        if tree_code_bytes(converted.ir, "table", "avr") > 30_500:
+        if tree_code_bytes(converted.ir, "table", "avr") > 29_000:
             break
+    assert tree_code_bytes(converted.ir, "table", "avr") < 31_000
     rows = X[2000:2050].astype(np.float32)
     with tempfile.TemporaryDirectory() as work:
         header = Path(work) / "model.h"
