@@ -18,7 +18,9 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, type=click.Path(dir_okay=False),
               help="CSV of rows the model was NOT trained on; half are held out for validation.")
-@click.option("--labels", required=True, type=click.Path(dir_okay=False), help="CSV of their labels.")
+@click.option("--labels", type=click.Path(dir_okay=False),
+              help="CSV of their labels (an IsolationForest without them is judged by agreement with its own "
+                   "inlier/outlier decisions).")
 @click.option("--val-data", type=click.Path(dir_okay=False), help="Validation rows (then all of --data is test rows).")
 @click.option("--val-labels", type=click.Path(dir_okay=False), help="Labels of --val-data.")
 @click.option("--target", required=True, type=click.Choice(TARGET_NAMES),

@@ -50,6 +50,7 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
         raise UserError("--budget and --samples must be at least 1")
     warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
     budgets = budgets or pareto.Budgets()
+    y, y_val = (_own_decisions(model, rows, labels) for rows, labels in ((X, y), (X_val, y_val)))
     X_dec, y_dec, X_rep, y_rep = split_rows(X, y, X_val, y_val, seed, report_share)
     classify = is_classifier(model)
     _check_labels(model, y_dec, classify, warn)
@@ -86,6 +87,17 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
             result.calibration = X_dec
     result.report_scores = _report_scores(result, baseline, X_rep, y_rep, classify)
     return result
+
+
+def _own_decisions(model, X, y):
+    """Without labels an outlier detector is judged by agreement with its own decisions (what
+    the model as trained calls inlier 1 / outlier -1); every other model needs labels."""
+    if y is not None or X is None:
+        return y
+    if type(model).__name__ != "IsolationForest":
+        raise UserError("give the labels of the rows (--labels): only an IsolationForest is judged without them, "
+                        "by agreement with its own inlier/outlier decisions")
+    return model.predict(np.asarray(X, dtype=np.float32))
 
 
 def is_classifier(model) -> bool:

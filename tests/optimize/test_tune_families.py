@@ -1,0 +1,76 @@
+"""Tune on every family mcugen converts: a model too big for the ATmega328P is made to fit (or
+tune says why not), and the model file it writes loads in its own library and predicts what
+the header predicts."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+import codegen
+from codegen.harness import toolchains
+from codegen.optimize import Budgets
+from codegen.optimize.model_files import load_model
+from codegen.optimize.output import write_results
+from tests.optimize.test_family_transforms import BIG as TRANSFORM_CASES
+from tests.support.external import require_package
+from tests.support.families import one_thread
+
+pytestmark = pytest.mark.sim
+TARGET = "atmega328p"
+BIG = dict(TRANSFORM_CASES)  # as trained, each is too big for the ATmega328P
+BIG["lightgbm"] = (lambda: require_package("lightgbm").LGBMClassifier(  # shallow: fewer depth candidates
+    n_estimators=150, num_leaves=31, max_depth=5, n_jobs=1, min_child_samples=3, verbose=-1, random_state=0), "")
+
+
+@pytest.fixture(autouse=True)
+def avr_tools():
+    missing = toolchains.missing(toolchains.tools_for(TARGET))
+    if missing:
+        reason = f"{', '.join(missing)} missing; run: {toolchains.install_hint(missing[0])}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have the simulators: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.mark.parametrize("family", sorted(BIG))
+def test_tune_makes_a_too_big_model_fit_and_its_file_predicts_what_the_header_predicts(family, tmp_path):
+    X, y = make_classification(3600 if family == "tree" else 1200, 10, n_informative=6, flip_y=0.15, random_state=0)
+    X = X.astype(np.float32)
+    target_y = X[:, 0] + np.random.default_rng(0).normal(size=len(X)) if family == "tree" else y
+    make, _ = BIG[family]
+    fit_rows = slice(0, 800) if family != "tree" else slice(0, 3000)
+    with one_thread():
+        model = make().fit(X[fit_rows]) if family == "isolation" else make().fit(X[fit_rows], target_y[fit_rows])
+        labels = None if family == "isolation" else target_y[fit_rows.stop:]
+        result = codegen.tune(model, X[fit_rows.stop:], labels, target=TARGET, budget=4, samples=2,
+                              budgets=Budgets(max_accuracy_drop=60), cache_dir=tmp_path / "cache")
+    assert result.as_trained()["fits"] is False
+    assert result.best is not None and result.best["fits"] and result.best["c_agreement"] == 1.0, \
+        [row.get("reason") for row in result.rows[:6]]
+    write_results(result, tmp_path / "out")
+    saved = load_model(tmp_path / "out" / result.model_file)
+    rows = X[fit_rows.stop:]
+    converted = result.best_converted
+    header = converted.decode(converted.interpret(_device(converted, rows)).predictions)
+    library = _library_predict(saved, converted.features_for_sklearn(_device(converted, rows)), family)
+    if converted.is_classifier:
+        np.testing.assert_array_equal(np.asarray(header).astype(str), np.asarray(library).astype(str))
+    else:
+        np.testing.assert_allclose(header, library, atol=converted.report().get("error_bound", 0) + 1e-4)
+
+
+def _device(converted, rows):
+    from codegen.optimize.evaluate import device_rows
+
+    return device_rows(converted.settings, rows)
+
+
+def _library_predict(saved, rows, family):
+    if family == "lightgbm":  # a Booster: class probabilities
+        output = saved.predict(rows)
+        return np.argmax(output, axis=1) if output.ndim == 2 else (output > 0.5).astype(int)
+    return saved.predict(rows)
