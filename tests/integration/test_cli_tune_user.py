@@ -163,3 +163,58 @@ def test_cache_entries_of_every_json_type_are_measured_again(files, tmp_path):
     from codegen.optimize.cache import is_measurement
 
     assert all(is_measurement(json.loads(entry.read_text())) for entry in entries)
+
+
+# ---- 10, 12, 16: NaN rows, outlier detectors, the default objective ------------------------------
+
+
+def test_rows_with_nan_try_float32_input_only_and_say_so(files, tmp_path):
+    X = pd.read_csv(files / "X.csv")
+    X.iloc[3, 1] = float("nan")
+    X.to_csv(tmp_path / "X_nan.csv", index=False)
+    result = run("tune", files / "forest.joblib", "--data", tmp_path / "X_nan.csv", "--labels", files / "y.csv",
+                 "-o", tmp_path / "out", "--trust", "--cache-dir", files / "cache", *QUICK, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert any("NaN" in line and "float32" in line for line in result.stderr.splitlines() if "warning" in line)
+    candidates = pd.read_csv(tmp_path / "out" / "candidates.csv")
+    assert set(candidates["input"]) == {"float32"}
+    assert "RuntimeWarning" not in result.stderr
+
+
+def test_an_isolation_forest_with_plus_minus_one_labels_is_scored_as_a_classifier(tmp_path):
+    X, _ = datasets.make_blobs(400, 4, centers=1, random_state=0)
+    detector = ensemble.IsolationForest(n_estimators=10, random_state=0).fit(X[:200])
+    joblib.dump(detector, tmp_path / "iforest.joblib")
+    pd.DataFrame(X[200:]).to_csv(tmp_path / "X.csv", index=False)
+    pd.Series(detector.predict(X[200:])).to_csv(tmp_path / "y.csv", index=False)
+    for labels in (["--labels", tmp_path / "y.csv"], []):  # without labels: agreement with its own decisions
+        result = run("tune", tmp_path / "iforest.joblib", "--data", tmp_path / "X.csv", *labels, "-o",
+                     tmp_path / "out", "--trust", "--cache-dir", tmp_path / "cache", *QUICK, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        report = json.loads((tmp_path / "out" / "model.json").read_text())
+        assert report["as_trained"]["score"] == 100.0  # labels are its own decisions: accuracy, not R^2
+        assert "R^2" not in result.stdout
+
+
+def test_labels_of_a_class_the_model_never_saw_are_warned_about(files, tmp_path):
+    y = pd.read_csv(files / "y.csv")
+    y.iloc[:5, 0] = 7
+    y.to_csv(tmp_path / "y7.csv", index=False)
+    result = run("tune", files / "forest.joblib", "--data", files / "X.csv", "--labels", tmp_path / "y7.csv",
+                 "-o", tmp_path / "out", "--trust", "--cache-dir", files / "cache", *QUICK, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert any("7" in line and "not classes the model knows" in line for line in result.stderr.splitlines())
+
+
+def test_without_budgets_the_choice_is_the_cheapest_within_one_standard_error_of_the_best(files, tmp_path):
+    result = tune(files, tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "model.json").read_text())
+    assert "one SE" in report["rule"]
+    chosen = report["best"]
+    fitting = [row for row in pd.read_csv(tmp_path / "out" / "candidates.csv").to_dict("records")
+               if row["fits"] is True and row["meets_budgets"] is True]
+    leader = max(fitting, key=lambda row: row["score"])
+    assert chosen["score"] >= leader["score"] - leader["score_se"] - 1e-6
+    tied = [row for row in fitting if row["score"] >= leader["score"] - leader["score_se"] - 1e-6]
+    assert chosen["energy_pj"] == pytest.approx(min(row["energy_pj"] for row in tied))
