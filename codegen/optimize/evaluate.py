@@ -32,6 +32,7 @@ class Context:
     is_classifier: bool
     chip_flash: int
     input_types: tuple[str, ...] = ("float32", "int16", "int8")  # what the device may pass
+    training: tuple | None = None  # (X, y) the model was trained on, when given: retrain, refine
 
 
 def settings_for(context: Context, layout: str, input_dtype: str) -> Settings:

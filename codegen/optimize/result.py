@@ -33,6 +33,7 @@ class TuneResult:
     decision_rows: int = 0
     report_rows: int = 0
     calibration: object = field(repr=False, default=None)  # an MLP's calibration rows (the decision rows)
+    trained_rows: bool = False  # training rows were given (retrained and refined candidates)
 
     @property
     def model_file(self) -> str:

@@ -68,3 +68,29 @@ def _fold_predictions(outputs: np.ndarray, orders, fold_rows, kept: int, model, 
         total = outputs[np.asarray(order[:kept])][:, fold].sum(axis=0)
         predicted[fold] = model.classes_[np.argmax(total, axis=1)] if classify else total[:, 0] / kept
     return predicted
+
+
+def fold_predictions(model, grid: list[dict], indices: list[int], settings_by_input: dict, context,
+                     fold_rows: list[np.ndarray]) -> dict:
+    """{(grid index, input type): predictions on every decision row} for candidates that learn
+    from rows and refit on the training rows too (refined leaves of a pruned forest): each fold's
+    rows are predicted by the candidate built from the other folds, by its library's `predict`."""
+    X, y = context.X, context.y
+    found = {}
+    for fold in fold_rows:
+        others = _others(fold, len(X))
+        learned_by_axes: dict[tuple, dict] = {}  # e.g. one tree order per fold for every candidate
+        for index in indices:
+            candidate = grid[index]
+            axes = tuple(sorted(a for a in candidate if transforms.BY_AXIS[a].learns_from_rows))
+            if axes not in learned_by_axes:
+                learned_by_axes[axes] = transforms.prepare(model, dict.fromkeys(axes), X[others], y[others])
+            learned = learned_by_axes[axes]
+            training = {a: context.training for a in candidate if getattr(transforms.BY_AXIS[a],
+                                                                          "needs_training_rows", False)}
+            fitted = transforms.apply(model, candidate, {**learned, **training})
+            for dtype, settings in settings_by_input.items():
+                predicted = np.asarray(fitted.predict(real_rows(settings, X[fold])))
+                target = found.setdefault((index, dtype), np.empty(len(X), dtype=predicted.dtype))
+                target[fold] = predicted
+    return found

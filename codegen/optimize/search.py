@@ -27,7 +27,8 @@ from codegen.optimize.evaluate import BUILD_MARGIN, Context, convert_candidate, 
 from codegen.optimize.measure import MeasureTask, measure
 from codegen.optimize.parallel import joblib_backend
 from codegen.optimize.result import TuneResult
-from codegen.optimize.scoring import as_trained_predictions, forest_predictions
+from codegen.optimize.scoring import as_trained_predictions, fold_predictions, forest_predictions
+from codegen.optimize.transforms.training import refinable, training_candidates
 
 INPUT_TYPES = ("float32", "int16", "int8")
 REPORT_SHARE = 0.2  # of --data held out to report the chosen candidate (without --val-data)
@@ -37,11 +38,13 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
          budgets: pareto.Budgets | None = None, budget: int = DEFAULT_BUDGET, time_limit: float | None = None,
          samples: int = DEFAULT_SAMPLES, jobs: int = 1, backend: str = "local", address: str | None = None,
          cache_dir=None, seed: int = 0, progress: bool = False, report_share: float = REPORT_SHARE,
-         warn=None) -> TuneResult:
+         warn=None, X_train=None, y_train=None) -> TuneResult:
     """Search transforms and implementations of the fitted `model` for the simulated chip
     `target`. X, y: rows the model was not trained on. Without X_val/y_val, `report_share` of
     them are held out to report the choice and the search decides by the rest (cross-validated);
-    with them, the search decides by X_val and all of X, y are report rows."""
+    with them, the search decides by X_val and all of X, y are report rows. X_train, y_train:
+    the rows the model was trained on; with them tune also retrains smaller models of the same
+    class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs."""
     from codegen.harness.targets import SIM_TARGETS
 
     if target not in SIM_TARGETS:
@@ -63,13 +66,19 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
         warn("the rows hold NaN, which no integer reading can carry: only float32 input is tried")
     clock = _Phases()
     context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, target_memory(target)[0],
-                      input_types)
+                      input_types, training_rows(X_train, y_train, model))
     grid = transforms.candidate_grid(model)
-    rows = _convert_all(context, model, grid, jobs if backend == "local" else 1, progress)
+    if context.training is not None:
+        grid += training_candidates(model, transforms.model_family(model), grid)
+    local_jobs = jobs if backend == "local" else 1
+    rows = _convert_all(context, model, grid, local_jobs, progress)
     clock.lap("converting")
     baseline = _baseline(model, rows, context, X_rep)
     _score(rows, model, grid, context, baseline["_points"], seed)
     clock.lap("scoring")
+    if context.training is not None and refinable(transforms.model_family(model)):
+        rows += _refined(rows, model, grid, context, baseline["_points"], seed, local_jobs, progress)
+        clock.lap("refining")
     for index, row in enumerate(rows):
         row["id"] = index
     chosen_rows = select_for_measurement(rows, budgets.max_accuracy_drop, context.chip_flash)
@@ -79,7 +88,7 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     best = pareto.choose(rows, budgets)
     result = TuneResult(rows=rows, best=best, budgets=budgets, target=target, name=name, baseline=baseline,
                         n_evaluated=len(rows), seconds=clock.total(), phases=clock.seconds, original=model,
-                        decision_rows=len(X_dec), report_rows=len(X_rep))
+                        decision_rows=len(X_dec), report_rows=len(X_rep), trained_rows=context.training is not None)
     if best is not None:
         result.best_model = transforms.apply(model, best["_candidate"], _prepared(model, best["_candidate"], context))
         result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_dec)
@@ -151,9 +160,30 @@ def _check_labels(model, y, classify: bool, warn) -> None:
 
 
 def _prepared(model, candidate: dict, context: Context) -> dict:
-    """What the candidate's transforms learn, learned on every decision row."""
-    return transforms.prepare(model, {a: v for a, v in candidate.items()
-                                      if transforms.BY_AXIS[a].learns_from_rows}, context.X, context.y)
+    """What the candidate's transforms learn, learned on every decision row (and the training
+    rows for the transforms that need them)."""
+    learned = transforms.prepare(model, {a: v for a, v in candidate.items()
+                                         if transforms.BY_AXIS[a].learns_from_rows}, context.X, context.y)
+    return {**learned, **_training_prepared(candidate, context)}
+
+
+def _training_prepared(candidate: dict, context: Context) -> dict:
+    return {axis: context.training for axis in candidate
+            if getattr(transforms.BY_AXIS[axis], "needs_training_rows", False)}
+
+
+def training_rows(X_train, y_train, model):
+    """(X, y) of the training rows, checked, or None."""
+    if X_train is None and y_train is None:
+        return None
+    if X_train is None or y_train is None or len(X_train) != len(y_train):
+        raise UserError("give --train-data and --train-labels together, one label per row")
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    n_features = getattr(final, "n_features_in_", None) or getattr(model, "n_features_in_", None)
+    X_train = np.asarray(X_train, dtype=np.float64)
+    if n_features is not None and X_train.shape[1] != n_features:
+        raise UserError(f"--train-data has {X_train.shape[1]} columns but the model takes {n_features} features")
+    return X_train, np.asarray(y_train)
 
 
 def layouts_for(model) -> tuple[str, ...]:
@@ -168,19 +198,22 @@ def layouts_for(model) -> tuple[str, ...]:
     return tuple(layout for layout in LAYOUTS if layout != "auto")
 
 
-def _convert_all(context: Context, model, grid: list[dict], jobs: int, progress: bool) -> list[dict]:
-    """Every candidate x input type x layout, converted (in `jobs` local processes)."""
+def _convert_all(context: Context, model, grid: list[dict], jobs: int, progress: bool,
+                 indices: list[int] | None = None) -> list[dict]:
+    """Every candidate (of `indices`, default all) x input type x layout, converted (in `jobs`
+    local processes)."""
     from joblib import Parallel, delayed
 
+    indices = list(range(len(grid))) if indices is None else indices
     learned = {}
-    for candidate in grid:
+    for candidate in (grid[i] for i in indices):
         key = _learned_key(candidate)
         if key and key not in learned:
             learned[key] = _prepared(model, candidate, context)
-    bar = progress_bar(len(grid), progress, "converting")
+    bar = progress_bar(len(indices), progress, "converting")
     rows = []
-    chunk = max(1, min(16, len(grid) // (4 * jobs)))
-    parts = [list(range(begin, min(begin + chunk, len(grid)))) for begin in range(0, len(grid), chunk)]
+    chunk = max(1, min(16, len(indices) // (4 * jobs)))
+    parts = [indices[begin:begin + chunk] for begin in range(0, len(indices), chunk)]
     with Parallel(n_jobs=jobs, return_as="generator") as parallel:
         for part, found in zip(parts, parallel(delayed(_convert_slice)(context, model, grid, part, learned)
                                                for part in parts), strict=True):
@@ -200,7 +233,8 @@ def _convert_slice(context: Context, model, grid: list[dict], indices, learned: 
     for index in indices:
         candidate = grid[index]
         scored_elsewhere = transforms.learns_from_rows(candidate)  # cross-validated in scoring.py
-        transformed = transforms.apply(model, candidate, learned.get(_learned_key(candidate), {}))
+        transformed = transforms.apply(model, candidate, {**learned.get(_learned_key(candidate), {}),
+                                                          **_training_prepared(candidate, context)})
         too_big = _clearly_too_big(transformed, context) if candidate else None  # the baseline is always converted
         for dtype in context.input_types:
             found = [_not_built(layout, dtype, too_big) for layout in layouts] if too_big else \
@@ -282,12 +316,17 @@ def _baseline(model, rows: list[dict], context: Context, X_report: np.ndarray) -
 def _score(rows: list[dict], model, grid: list[dict], context: Context, baseline_points, seed: int) -> None:
     """Each row's cross-validated estimate against the model as trained."""
     fold_rows = estimates.folds(context.y, context.is_classifier, seed)
-    learning = [i for i, candidate in enumerate(grid) if transforms.learns_from_rows(candidate)]
+    scored = sorted({row["_grid"] for row in rows})
+    learning = [i for i in scored if transforms.learns_from_rows(grid[i])]
+    summed = [i for i in learning if not transforms.needs_training_rows(grid[i])]  # the forest fast path
+    refitted = [i for i in learning if transforms.needs_training_rows(grid[i])]
+    settings = {dtype: settings_for(context, "table", dtype) for dtype in context.input_types}
     cross = {}
-    if learning:
-        settings = {dtype: settings_for(context, "table", dtype) for dtype in context.input_types}
-        cross = forest_predictions(model, grid, learning, settings, context.X, context.y, fold_rows,
-                                   context.is_classifier)
+    if summed:
+        cross.update(forest_predictions(model, grid, summed, settings, context.X, context.y, fold_rows,
+                                        context.is_classifier))
+    if refitted:
+        cross.update(fold_predictions(model, grid, refitted, settings, context, fold_rows))
     total_square = float(np.sum((context.y.astype(np.float64) - context.y.astype(np.float64).mean()) ** 2)) \
         if not context.is_classifier else None
     for row in rows:
@@ -298,6 +337,30 @@ def _score(rows: list[dict], model, grid: list[dict], context: Context, baseline
         found = estimates.estimate(points, baseline_points)
         row.update(score=found.score, score_se=found.score_se, accuracy_drop=found.drop, drop_se=found.drop_se,
                    drop_upper=found.drop_upper, _points=points)
+
+
+REFINED = 6  # candidates whose leaves are refined (each costs a refit per fold)
+
+
+def _refined(rows, model, grid: list[dict], context: Context, baseline_points, seed: int, jobs: int,
+             progress: bool) -> list[dict]:
+    """The best-scored candidates that may fit, with their kept leaves refined on the training
+    rows: new grid entries, converted and scored like the others."""
+    promising = [row for row in rows if "score" in row and row["input"] == "float32" and row["layout"] == "table"
+                 and "refine" not in row["_candidate"] and "retrain" not in row["_candidate"]
+                 and row["flash_estimate"] <= BUILD_MARGIN["table"] * context.chip_flash]
+    picked = []
+    for row in _by_layers(promising):
+        candidate = {**row["_candidate"], "refine": True}
+        if candidate not in picked:
+            picked.append(candidate)
+        if len(picked) == REFINED:
+            break
+    start = len(grid)
+    grid.extend(picked)
+    new_rows = _convert_all(context, model, grid, jobs, progress, list(range(start, len(grid))))
+    _score(new_rows, model, grid, context, baseline_points, seed)
+    return new_rows
 
 
 def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash: int) -> list[dict]:

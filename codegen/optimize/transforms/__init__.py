@@ -25,6 +25,7 @@ from codegen.optimize.transforms.isolation_trees import KeepIsolationTrees
 from codegen.optimize.transforms.leaf_bits import RoundLeaves
 from codegen.optimize.transforms.leaves import LeafValues
 from codegen.optimize.transforms.rounds import KeepRounds
+from codegen.optimize.transforms.training import FineTune, RefineLeaves, Retrain
 
 
 class Transform(Protocol):
@@ -45,10 +46,12 @@ class Transform(Protocol):
 
 
 TRANSFORMS: tuple[Transform, ...] = (
+    Retrain(),  # a retrained model replaces the one as trained
     KeepTrees(), KeepIsolationTrees(), KeepStages(), KeepRounds(),  # members first
     PruneCostComplexity(), CutDepth(), CutBoosterDepth(),  # then each tree's shape
+    RefineLeaves(),  # the kept leaves re-fitted for what is left
     LeafValues(), RoundLeaves(),  # then its leaves
-    KeepUnits(),
+    KeepUnits(), FineTune(),
 )
 BY_AXIS = {transform.axis: transform for transform in TRANSFORMS}
 
@@ -75,6 +78,10 @@ def learns_from_rows(candidate: dict) -> bool:
     return any(BY_AXIS[axis].learns_from_rows for axis in candidate)
 
 
+def needs_training_rows(candidate: dict) -> bool:
+    return any(getattr(BY_AXIS[axis], "needs_training_rows", False) for axis in candidate)
+
+
 def apply(model, candidate: dict, prepared: dict | None = None):
     """The candidate's estimator (a new one; `model` is not changed)."""
     prepared = prepared or {}
@@ -91,4 +98,4 @@ def describe(candidate: dict, model=None) -> str:
 
 
 __all__ = ["BY_AXIS", "TRANSFORMS", "Transform", "apply", "candidate_grid", "describe", "learns_from_rows",
-           "model_family", "prepare"]
+           "model_family", "needs_training_rows", "prepare"]
