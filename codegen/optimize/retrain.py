@@ -78,16 +78,17 @@ def retraining_baseline(estimator, X_train, y_train, X_select, y_select, fits: C
                         seed: int = 0) -> tuple[dict, object, float] | None:
     """(change, model, score) of the most accurate retrained size (`model.score` on the
     selection rows: accuracy, or R^2 for regressors) among those `fits(model)` accepts; ties
-    go to the smaller model. None when no retrained size fits."""
-    best = None
+    go to the smaller model. None when no retrained size fits. `fits` (which may build
+    firmware) is asked in order of score until one fits; models are retrained (the same
+    seed gives the same model) rather than all held in memory."""
+    scored = []
     for change in retrain_grid(estimator):
+        scored.append((change, float(retrain(estimator, change, X_train, y_train, seed).score(X_select, y_select))))
+    for change, score in sorted(scored, key=lambda entry: -entry[1]):  # stable: the smaller first on ties
         model = retrain(estimator, change, X_train, y_train, seed)
-        if not fits(model):
-            continue
-        score = float(model.score(X_select, y_select))
-        if best is None or score > best[2]:
-            best = (change, model, score)
-    return best
+        if fits(model):
+            return change, model, score
+    return None
 
 
 def _family(model) -> str:
