@@ -11,11 +11,14 @@ class is returned, whose `predict` is what mcugen's C computes.
   class distribution (softmax of free logits), then lands on a 2**-16 grid summing to exactly
   1: scikit-learn's normalisation leaves it unchanged and mcugen's fixed-point sums are exact,
   so ties stay ties in both.
-- Gradient boosting: stage after stage, each leaf takes the Newton step of the loss given the
-  refined stages before it (what scikit-learn's own leaf update does on that tree), keeping
-  `init_` and `learning_rate`: raw = init + learning_rate * sum of stage values.
+- Gradient boosting: the same joint Adam on the loss of the raw score (squared error, log
+  loss, exponential), keeping `init_` and `learning_rate`: raw = init + learning_rate * sum of
+  the stages' leaf values. It starts from the better of the input's leaves and one sequential
+  Newton pass (each stage's leaves set as scikit-learn's own leaf update would, given the
+  stages before it).
 
-Both keep the input when refining does not lower the training loss.
+A share of the training rows is held out of the gradient to pick the best epoch (early
+stopping); the input is kept when refining does not lower the loss on those rows.
 """
 
 from __future__ import annotations
