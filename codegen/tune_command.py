@@ -23,6 +23,10 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
                    "inlier/outlier decisions).")
 @click.option("--val-data", type=click.Path(dir_okay=False), help="Validation rows (then all of --data is test rows).")
 @click.option("--val-labels", type=click.Path(dir_okay=False), help="Labels of --val-data.")
+@click.option("--train-data", type=click.Path(dir_okay=False),
+              help="CSV of the rows the model WAS trained on: tune then also retrains smaller models of the same "
+                   "class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs.")
+@click.option("--train-labels", type=click.Path(dir_okay=False), help="Labels of --train-data.")
 @click.option("--target", required=True, type=click.Choice(TARGET_NAMES),
               help="Simulated chip to fit the model to (avr: the ATmega328P). host and esp32 are refused: tune "
                    "measures flash and cycles in a simulator, and neither has one here.")
@@ -49,8 +53,8 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Measurement cache.  [default: ~/.cache/mcugen/tune]")
 @user_errors
-def tune_command(model, data, labels, val_data, val_labels, target, output, name, trust, budget, time_limit, samples,
-                 jobs, backend, scheduler, address, cache_dir, **limits):
+def tune_command(model, data, labels, val_data, val_labels, train_data, train_labels, target, output, name, trust,
+                 budget, time_limit, samples, jobs, backend, scheduler, address, cache_dir, **limits):
     """Fit MODEL to a chip: prune and quantise it many ways, measure the promising candidates
     in the simulator, and write the most accurate one within the budgets to OUTPUT.
 
@@ -65,6 +69,8 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     check_identifier(name)
     if (val_data is None) != (val_labels is None):
         raise UserError("give --val-data and --val-labels together")
+    if (train_data is None) != (train_labels is None):
+        raise UserError("give --train-data and --train-labels together")
     target = tune_target(target)
     check_before_search(output, name, backend, scheduler, address, cache_dir)
     from codegen.verification import labels_as_classes
@@ -73,13 +79,16 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     X = read_rows(data, estimator)
     X_val = read_rows(val_data, estimator, "validation data") if val_data else None
     y, y_val = read_label_file(labels, len(X)), read_label_file(val_labels, 0 if X_val is None else len(X_val))
+    X_train = read_rows(train_data, estimator, "training data") if train_data else None
+    y_train = read_label_file(train_labels, 0 if X_train is None else len(X_train))
     if len(getattr(estimator, "classes_", ())):  # labels are read as text: compare them in the classes' type
-        y, y_val = (None if v is None else labels_as_classes(v, estimator.classes_) for v in (y, y_val))
+        y, y_val, y_train = (None if v is None else labels_as_classes(v, estimator.classes_)
+                             for v in (y, y_val, y_train))
     try:
         result = tune(estimator, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=Budgets(**limits),
                       budget=budget, time_limit=time_limit, samples=samples,
                       jobs=jobs, backend=backend, address=scheduler if backend == "dask" else address,
-                      cache_dir=cache_dir, progress=True)
+                      cache_dir=cache_dir, progress=True, X_train=X_train, y_train=y_train)
         written = write_results(result, output)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {output} is unchanged; run the same command again to resume "
@@ -91,6 +100,9 @@ def tune_command(model, data, labels, val_data, val_labels, target, output, name
     if result.best is None:
         _fail_without_choice(result, output, written)
     click.echo(format_choice(result, output, data, labels))
+    if not result.trained_rows:
+        click.echo("with the training rows (--train-data/--train-labels) tune also tries retrained smaller models of "
+                   "the same class, refined leaves and fine-tuned MLPs")
 
 
 def tune_target(target: str) -> str:

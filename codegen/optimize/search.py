@@ -249,9 +249,11 @@ def _name_row(row: dict, index: int, candidate: dict, transformed, context: Cont
     base = row.get("_base")
     if base is not None:  # the estimator is re-made for the chosen row only
         row["_base"] = _without_estimator(base)
+    import dataclasses
+
     row.update(_grid=index, _candidate=candidate, transform=transforms.describe(candidate, transformed),
-               transform_json=_json(candidate),
-               _settings=settings_for(context, row["layout"], row["input"]) if base is None else base.settings)
+               transform_json=_json(candidate), _settings=settings_for(context, row["layout"], row["input"])
+               if base is None else dataclasses.replace(base.settings, layout=row["layout"]))
 
 
 def _clearly_too_big(model, context: Context) -> str | None:
@@ -350,7 +352,9 @@ def _refined(rows, model, grid: list[dict], context: Context, baseline_points, s
                  and "refine" not in row["_candidate"] and "retrain" not in row["_candidate"]
                  and row["flash_estimate"] <= BUILD_MARGIN["table"] * context.chip_flash]
     picked = []
-    for row in _by_layers(promising):
+    points = np.array([[-r["score"], r["flash_estimate"]] for r in promising], dtype=np.float64).reshape(-1, 2)
+    front = pareto.pareto_layers(points) == 0 if len(promising) else np.zeros(0, dtype=bool)
+    for row in sorted((r for r, keep in zip(promising, front, strict=True) if keep), key=lambda r: -r["score"]):
         candidate = {**row["_candidate"], "refine": True}
         if candidate not in picked:
             picked.append(candidate)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.ensemble import RandomForestClassifier
 
 import codegen
@@ -145,12 +145,18 @@ def test_sigint_leaves_the_output_folder_as_it_was(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
 
 
-def test_dask_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
+def test_dask_gives_the_same_candidates_as_local_processes(cancer_case, tmp_path):
+    """With the training rows too: retrained and refined candidates are in both."""
     distributed = pytest.importorskip("dask.distributed", reason="pip install 'mcugen[dask]'")
-    local = _tune(iris_case, tmp_path / "local", jobs=2)
+    model, X, y = cancer_case
+    options = {"target": TARGET, "budget": 4, "samples": 2, "budgets": Budgets(max_accuracy_drop=3),
+               "X_train": X[:300], "y_train": y[:300]}
+    local = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path / "local", jobs=2, **options)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = _tune(iris_case, tmp_path / "dask", backend="dask", address=cluster.scheduler_address)
+        remote = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path / "dask", backend="dask",
+                              address=cluster.scheduler_address, **options)
     assert remote.csv_text() == local.csv_text()
+    assert "retrained" in local.csv_text() and "refined leaves" in local.csv_text()
 
 
 def test_ray_gives_the_same_candidates_as_local_processes(iris_case, tmp_path):
@@ -193,3 +199,30 @@ def _header_hash(header: Path) -> str:
     import re
 
     return re.search(r"MODEL_HASH 0x([0-9A-F]{8})", header.read_text()).group(1)
+
+
+@pytest.fixture(scope="module")
+def cancer_case():
+    X, y = load_breast_cancer(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X[order], y[order]
+    model = RandomForestClassifier(n_estimators=12, random_state=0).fit(X[:300], y[:300])
+    return model, X, y
+
+
+def test_training_rows_add_retrained_and_refined_candidates_the_same_in_parallel_and_cached(cancer_case, tmp_path):
+    model, X, y = cancer_case
+    options = {"target": TARGET, "budget": 5, "samples": 2, "budgets": Budgets(max_accuracy_drop=3),
+               "X_train": X[:300], "y_train": y[:300]}
+    first = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path, jobs=1, **options)
+    kinds = {axis for row in first.rows for axis in row["_candidate"]}
+    assert {"retrain", "refine"} <= kinds
+    refined = [row for row in first.rows if "refine" in row["_candidate"] and "score" in row]
+    assert refined and all(np.isfinite(row["drop_upper"]) for row in refined)
+    before = measure.SIMULATOR_RUNS["count"]
+    second = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path, jobs=2, **options)
+    assert measure.SIMULATOR_RUNS["count"] == before  # every measurement came from the cache
+    assert second.csv_text() == first.csv_text()
+    without = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path, target=TARGET, budget=5, samples=2,
+                           budgets=Budgets(max_accuracy_drop=3))
+    assert not without.trained_rows and not any("retrain" in row["_candidate"] for row in without.rows)
