@@ -176,7 +176,23 @@ def main() -> None:
             print(f"{name}: X_train {X_train.shape}, y_train {y_train.shape}, X_test {X_test.shape}, "
                   f"classes {np.unique(y_train).tolist()[:10]}{' ...' if len(np.unique(y_train)) > 10 else ''}")
         return
-    run(names)  # the lead wires tune in: run(names, tune_fn=...)
+    run(names, tune_fn=tune_for_budget)
+
+
+def tune_for_budget(model, X_fit, y_fit, X_select, y_select, budget: int, with_rows: bool):
+    """`mcugen tune --target atmega328p --max-flash BUDGET` on the selection rows (without an
+    accuracy budget: the one-standard-error rule), with or without the training rows."""
+    import tempfile
+
+    from codegen.optimize import Budgets
+
+    training = {"X_train": X_fit, "y_train": y_fit} if with_rows else {}
+    with tempfile.TemporaryDirectory() as cache:
+        result = codegen.tune(model, X_select, y_select, target=CHIP, budgets=Budgets(max_flash=budget),
+                              report_share=0.0, jobs=2, budget=60, samples=10, cache_dir=cache, **training)
+    if result.best is None:
+        return None
+    return result.best["transform"], result.best_converted
 
 
 if __name__ == "__main__":

@@ -177,10 +177,10 @@ def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]
     row_bytes = job.n_features * INPUT_TYPES[job.input_dtype].bytes
     per_batch = max(1, min(len(rows), ROW_BUDGET.get(job.target, DEFAULT_ROW_BUDGET) // row_bytes))
     sample = rows[:per_batch]
-    # sized as it will run: printing the scores links the scores function too (near a chip's
-    # flash, leaving it out let an ELF bigger than the flash reach simavr, which aborted)
-    total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False, scores=job.with_scores))
-    null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True, scores=job.with_scores))
+    total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
+    null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True))
+    if job.with_scores:  # the rows that fit beside the firmware as it runs: printing the scores links more code
+        total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-run", null=False, scores=True))
     model = total - null
     flash, ram = job.limits
     harness_flash = total.flash - per_batch * row_bytes  # the firmware with no rows at all

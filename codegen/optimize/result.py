@@ -34,6 +34,7 @@ class TuneResult:
     report_rows: int = 0
     calibration: object = field(repr=False, default=None)  # an MLP's calibration rows (the decision rows)
     trained_rows: bool = False  # training rows were given (retrained and refined candidates)
+    build: object = field(repr=False, default=None)  # build(row) -> (estimator, ConvertedModel) of any row
 
     @property
     def model_file(self) -> str:

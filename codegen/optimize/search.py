@@ -14,6 +14,7 @@ simulated chip, and pick the best one within the budgets.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 
@@ -89,13 +90,20 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     result = TuneResult(rows=rows, best=best, budgets=budgets, target=target, name=name, baseline=baseline,
                         n_evaluated=len(rows), seconds=clock.total(), phases=clock.seconds, original=model,
                         decision_rows=len(X_dec), report_rows=len(X_rep), trained_rows=context.training is not None)
+    result.build = functools.partial(_build, model, context)
     if best is not None:
-        result.best_model = transforms.apply(model, best["_candidate"], _prepared(model, best["_candidate"], context))
-        result.best_converted = convert_with(result.best_model, best["_settings"], calibration=X_dec)
+        result.best_model, result.best_converted = result.build(best)
         if result.best_converted.kind == "mlp":  # its activation ranges come from these rows
             result.calibration = X_dec
     result.report_scores = _report_scores(result, baseline, X_rep, y_rep, classify)
     return result
+
+
+def _build(model, context: Context, row: dict):
+    """A recorded candidate's estimator (what its transforms learn, learned on every decision
+    row) and its conversion in the row's settings."""
+    estimator = transforms.apply(model, row["_candidate"], _prepared(model, row["_candidate"], context))
+    return estimator, convert_with(estimator, row["_settings"], calibration=context.X)
 
 
 def _own_decisions(model, X, y):
@@ -350,7 +358,7 @@ def _refined(rows, model, grid: list[dict], context: Context, baseline_points, s
     rows: new grid entries, converted and scored like the others."""
     promising = [row for row in rows if "score" in row and row["input"] == "float32" and row["layout"] == "table"
                  and "refine" not in row["_candidate"] and "retrain" not in row["_candidate"]
-                 and row["flash_estimate"] <= BUILD_MARGIN["table"] * context.chip_flash]
+                 and row.get("flash_estimate", np.inf) <= BUILD_MARGIN["table"] * context.chip_flash]
     picked = []
     points = np.array([[-r["score"], r["flash_estimate"]] for r in promising], dtype=np.float64).reshape(-1, 2)
     front = pareto.pareto_layers(points) == 0 if len(promising) else np.zeros(0, dtype=bool)

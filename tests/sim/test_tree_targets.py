@@ -41,7 +41,7 @@ CHIP_LAYOUTS = [("atmega328p", "auto"), ("atmega2560", "ifelse"), ("atmega2560",
 @pytest.mark.parametrize("estimator_name,data", MODELS)
 def test_tree_models_agree_on_chips(require_target, estimator_name, data, chip, layout):
     require_target(chip)
-    model = codegen.convert(fitted(estimator_name, data), name="m", layout=layout, target=CONVERSION_TARGET[chip])
+    model = codegen.convert(fitted(estimator_name, data), name="m", layout=layout, target=chip)
     result = verify(model, _rows(data), target=chip, samples=40)
     assert result["n_rows"] == 40
     assert result["interpreter_agreement"] == 1.0
