@@ -179,9 +179,9 @@ def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]
     sample = rows[:per_batch]
     total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
     null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True))
+    model = total - null
     if job.with_scores:  # the rows that fit beside the firmware as it runs: printing the scores links more code
         total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-run", null=False, scores=True))
-    model = total - null
     flash, ram = job.limits
     harness_flash = total.flash - per_batch * row_bytes  # the firmware with no rows at all
     if harness_flash + row_bytes > flash:
