@@ -19,23 +19,14 @@ from sklearn.ensemble import RandomForestClassifier
 
 import codegen
 from codegen.cli import main
-from codegen.harness import toolchains
 from codegen.optimize import Budgets, measure
 from codegen.optimize.evaluate import device_rows
 
-pytestmark = pytest.mark.sim
+pytestmark = [pytest.mark.sim, pytest.mark.usefixtures("atmega328p_tools")]
 TARGET = "atmega328p"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def avr_tools():
-    missing = toolchains.missing(toolchains.tools_for(TARGET))
-    if missing:
-        reason = f"{', '.join(missing)} missing; run: {toolchains.install_hint(missing[0])}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have the simulators: {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,11 @@ the header predicts."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
 import codegen
-from codegen.harness import toolchains
 from codegen.optimize import Budgets
 from codegen.optimize.model_files import load_model
 from codegen.optimize.output import write_results
@@ -19,21 +16,13 @@ from tests.optimize.test_family_transforms import BIG as TRANSFORM_CASES
 from tests.support.external import require_package
 from tests.support.families import one_thread
 
-pytestmark = pytest.mark.sim
+pytestmark = [pytest.mark.sim, pytest.mark.usefixtures("atmega328p_tools")]
 TARGET = "atmega328p"
 BIG = dict(TRANSFORM_CASES)  # as trained, each is too big for the ATmega328P
 BIG["lightgbm"] = (lambda: require_package("lightgbm").LGBMClassifier(  # shallow: fewer depth candidates
     n_estimators=150, num_leaves=31, max_depth=5, n_jobs=1, min_child_samples=3, verbose=-1, random_state=0), "")
 
 
-@pytest.fixture(autouse=True)
-def avr_tools():
-    missing = toolchains.missing(toolchains.tools_for(TARGET))
-    if missing:
-        reason = f"{', '.join(missing)} missing; run: {toolchains.install_hint(missing[0])}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have the simulators: {reason}")
-        pytest.skip(reason)
 
 
 @pytest.mark.parametrize("family", sorted(BIG))

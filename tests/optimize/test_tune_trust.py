@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -19,22 +18,13 @@ from sklearn.ensemble import RandomForestClassifier
 
 import codegen
 from codegen.errors import UserError
-from codegen.harness import toolchains
 from codegen.optimize import Budgets, estimates
 from codegen.optimize.output import write_results
 
-pytestmark = pytest.mark.sim
+pytestmark = [pytest.mark.sim, pytest.mark.usefixtures("atmega328p_tools")]
 TARGET = "atmega328p"
 
 
-@pytest.fixture(autouse=True)
-def avr_tools():
-    missing = toolchains.missing(toolchains.tools_for(TARGET))
-    if missing:
-        reason = f"{', '.join(missing)} missing; run: {toolchains.install_hint(missing[0])}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have the simulators: {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

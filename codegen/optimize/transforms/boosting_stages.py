@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codegen.optimize import trees as tree_transforms
+from codegen.optimize.transforms.family import counts_below
 
 SHARES = (1, 0.6, 0.4, 0.25, 0.15, 0.1, 0.05)
 
@@ -15,7 +16,7 @@ class KeepStages:
         if family != "boosting":
             return ()
         n = int(model.n_estimators_)
-        return (n, *sorted({max(1, int(round(n * share))) for share in SHARES[1:]} - {n}, reverse=True))
+        return counts_below(n, SHARES[1:])
 
     def prepare(self, model, X, y):
         return None

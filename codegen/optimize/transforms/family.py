@@ -27,3 +27,9 @@ def model_family(estimator) -> str:
         if belongs(estimator):
             return family
     return "other"
+
+
+def counts_below(n: int, shares) -> tuple[int, ...]:
+    """n, then round(n * share) for the other shares (at least 1), largest first: the member
+    counts a keep-the-first-k transform tries."""
+    return (n, *sorted({max(1, int(round(n * share))) for share in shares} - {n}, reverse=True))

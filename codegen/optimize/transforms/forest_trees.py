@@ -4,6 +4,7 @@ on rows (the search learns it on the rows it does not score by)."""
 from __future__ import annotations
 
 from codegen.optimize import trees as tree_transforms
+from codegen.optimize.transforms.family import counts_below
 
 SHARES = (1, 0.5, 0.3, 0.2, 0.12, 0.08, 0.05, 0.03)
 
@@ -16,7 +17,7 @@ class KeepTrees:
         if family != "forest":
             return ()
         n = len(model.estimators_)
-        return (n, *sorted({max(1, int(round(n * share))) for share in SHARES[1:]} - {n}, reverse=True))
+        return counts_below(n, SHARES[1:])
 
     def prepare(self, model, X, y):
         return tree_transforms.greedy_tree_order(model, X, y)

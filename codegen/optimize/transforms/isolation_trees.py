@@ -4,6 +4,7 @@ good as any n; no rows are needed). `offset_` stays as fitted: see optimize/isol
 from __future__ import annotations
 
 from codegen.optimize import isolation
+from codegen.optimize.transforms.family import counts_below
 from codegen.optimize.transforms.forest_trees import SHARES
 
 
@@ -15,7 +16,7 @@ class KeepIsolationTrees:
         if family != "isolation":
             return ()
         n = len(model.estimators_)
-        return (n, *sorted({max(1, int(round(n * share))) for share in SHARES[1:]} - {n}, reverse=True))
+        return counts_below(n, SHARES[1:])
 
     def prepare(self, model, X, y):
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from codegen.optimize import hist_boosting, lightgbm_models, xgboost_models
 from codegen.optimize.transforms.boosting_stages import SHARES
+from codegen.optimize.transforms.family import counts_below
 
 # family -> (rounds the model predicts with, the model with its first n rounds)
 LIBRARIES = {
@@ -24,7 +25,7 @@ class KeepRounds:
         if family not in LIBRARIES:
             return ()
         n = LIBRARIES[family][0](model)
-        return (n, *sorted({max(1, int(round(n * share))) for share in SHARES[1:]} - {n}, reverse=True))
+        return counts_below(n, SHARES[1:])
 
     def prepare(self, model, X, y):
         return None
