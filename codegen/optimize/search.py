@@ -261,7 +261,14 @@ def _name_row(row: dict, index: int, candidate: dict, transformed, context: Cont
 
     row.update(_grid=index, _candidate=candidate, transform=transforms.describe(candidate, transformed),
                transform_json=_json(candidate), _settings=settings_for(context, row["layout"], row["input"])
-               if base is None else dataclasses.replace(base.settings, layout=row["layout"]))
+               if base is None else dataclasses.replace(base.settings, layout=_layout_setting(row["layout"])))
+
+
+def _layout_setting(layout: str) -> str:
+    """The --layout a row's build takes: its tree layout, or `auto` (an MLP's one code shape)."""
+    from codegen.settings import LAYOUTS
+
+    return layout if layout in LAYOUTS else "auto"
 
 
 def _clearly_too_big(model, context: Context) -> str | None:

@@ -217,3 +217,16 @@ def test_training_rows_add_retrained_and_refined_candidates_the_same_in_parallel
     without = codegen.tune(model, X[300:], y[300:], cache_dir=tmp_path, target=TARGET, budget=5, samples=2,
                            budgets=Budgets(max_accuracy_drop=3))
     assert not without.trained_rows and not any("retrain" in row["_candidate"] for row in without.rows)
+
+
+def test_an_mlp_is_tuned_and_its_chosen_build_checks_out(tmp_path):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=300, random_state=0).fit(X[:600] / 16, y[:600])
+    result = codegen.tune(mlp, X[600:900] / 16, y[600:900], target=TARGET, budget=3, samples=2,
+                          budgets=Budgets(max_accuracy_drop=15), cache_dir=tmp_path, X_train=X[:600] / 16,
+                          y_train=y[:600])
+    assert result.best is not None and result.best["fits"] and result.best["c_agreement"] == 1.0
+    assert any("finetune" in row["_candidate"] for row in result.rows)
+    assert result.calibration is not None and result.best_converted.kind == "mlp"
