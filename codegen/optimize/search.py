@@ -383,9 +383,11 @@ def _refined(rows, model, grid: list[dict], context: Context, baseline_points, s
 
 
 def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash: int) -> list[dict]:
-    """The model as trained (every layout) first; then the rows within the accuracy budget, then
-    the rest, each group from the cheap Pareto layers (score, estimated flash, energy) outward.
-    Rows estimated far too big are recorded as not fitting without a build (no budget used)."""
+    """The model as trained (every layout) first; then the rows expected to fit (estimated
+    within the chip's flash) within the accuracy budget, those beyond it, and last the rows
+    that probably do not fit; each group from the cheap Pareto layers (score, estimated flash,
+    energy) outward. Rows estimated far too big are recorded as not fitting without a build
+    (and use no budget)."""
     for row in rows:
         if row.get("_base") is None:
             continue
@@ -396,9 +398,12 @@ def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash:
     buildable = [row for row in rows if row.get("_base") is not None and "fits" not in row and "score" in row]
     first = [row for row in buildable if row["_grid"] == 0 and row["input"] == "float32"]
     rest = [row for row in buildable if row["_grid"] != 0 or row["input"] != "float32"]
-    within = [row for row in rest if max_drop is None or row["drop_upper"] <= max_drop]
-    beyond = [row for row in rest if max_drop is not None and row["drop_upper"] > max_drop]
-    return first + _by_layers(within) + _by_layers(beyond)
+    groups = []
+    for expected_to_fit in (True, False):
+        likely = [row for row in rest if (row["flash_estimate"] <= chip_flash) == expected_to_fit]
+        groups.append([row for row in likely if max_drop is None or row["drop_upper"] <= max_drop])
+        groups.append([row for row in likely if max_drop is not None and row["drop_upper"] > max_drop])
+    return first + [row for group in groups for row in _by_layers(group)]
 
 
 def _by_layers(rows: list[dict]) -> list[dict]:
