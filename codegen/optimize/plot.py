@@ -45,8 +45,8 @@ def _panel(ax, result, measured, column, label, limit) -> None:
                    facecolors="none", edgecolors="black", label="as trained")
     else:
         needs = result.as_trained().get("needs_bytes")
-        label = "as trained: does not fit" + (f", needs ~{needs:,} B" if needs else "")
-        ax.axhline(result.baseline_score, color="black", lw=0.8, ls=":", label=label)
+        trained = "as trained: does not fit" + (f", needs ~{needs:,} B" if needs else "")
+        ax.axhline(result.baseline_score, color="black", lw=0.8, ls=":", label=trained)
     if result.best is not None:
         ax.scatter([result.best[column]], [result.best["score"]], marker="*", s=180, color="tab:red", label="chosen")
     if result.budgets.max_accuracy_drop is not None:
