@@ -46,6 +46,18 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
     with them, the search decides by X_val and all of X, y are report rows. X_train, y_train:
     the rows the model was trained on; with them tune also retrains smaller models of the same
     class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs."""
+    import warnings
+
+    with warnings.catch_warnings():  # rows from a CSV carry no column names (verified by the reader)
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return _tune(model, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=budgets, budget=budget,
+                     time_limit=time_limit, samples=samples, jobs=jobs, backend=backend, address=address,
+                     cache_dir=cache_dir, seed=seed, progress=progress, report_share=report_share, warn=warn,
+                     X_train=X_train, y_train=y_train)
+
+
+def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limit, samples, jobs, backend, address,
+          cache_dir, seed, progress, report_share, warn, X_train, y_train) -> TuneResult:
     from codegen.harness.targets import SIM_TARGETS
 
     if target not in SIM_TARGETS:
@@ -161,7 +173,10 @@ def _check_labels(model, y, classify: bool, warn) -> None:
     known = (-1, 1) if type(final).__name__ == "IsolationForest" else getattr(final, "classes_", None)
     if not classify or known is None or not len(known):
         return
-    unseen = sorted(set(np.asarray(y).astype(str)) - {str(c) for c in known})
+    labels, known = np.asarray(y), np.asarray(known)
+    numeric = labels.dtype.kind in "iufb" and known.dtype.kind in "iufb"  # a label file's 1.0 is the class 1
+    unseen = sorted(set(labels.astype(float if numeric else str)) - set(known.astype(float if numeric else str)))
+    unseen = [f"{u:g}" if numeric else u for u in unseen]
     if unseen:
         warn(f"labels {', '.join(unseen[:5])} are not classes the model knows ({', '.join(map(str, known))[:80]}); "
              "rows with them count as wrong for every candidate")
