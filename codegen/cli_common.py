@@ -169,14 +169,14 @@ def _warn_beyond_float32(rows, path: str, what: str) -> None:
              f"column {column}); a device reading float32 gets +-inf for them, and mcugen checks it so")
 
 
-def read_label_file(path: str | None, n_rows: int):
+def read_label_file(path: str | None, n_rows: int, flags: tuple[str, str] = ("--labels", "--data")):
     from codegen.data_io import read_labels
 
     if path is None:
         return None
     labels = read_labels(path, n_rows=n_rows, warn=warn)
     if len(labels) != n_rows:
-        raise UserError(f"--labels has {len(labels)} labels but --data has {n_rows} rows; give one label per row")
+        raise UserError(f"{flags[0]} has {len(labels)} labels but {flags[1]} has {n_rows} rows; give one label per row")
     return labels
 
 

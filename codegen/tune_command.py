@@ -78,9 +78,10 @@ def tune_command(model, data, labels, val_data, val_labels, train_data, train_la
     estimator = load_estimator({"model": model, "trust": trust})
     X = read_rows(data, estimator)
     X_val = read_rows(val_data, estimator, "validation data") if val_data else None
-    y, y_val = read_label_file(labels, len(X)), read_label_file(val_labels, 0 if X_val is None else len(X_val))
+    y = read_label_file(labels, len(X))
+    y_val = read_label_file(val_labels, 0 if X_val is None else len(X_val), ("--val-labels", "--val-data"))
     X_train = read_rows(train_data, estimator, "training data") if train_data else None
-    y_train = read_label_file(train_labels, 0 if X_train is None else len(X_train))
+    y_train = read_label_file(train_labels, 0 if X_train is None else len(X_train), ("--train-labels", "--train-data"))
     if len(getattr(estimator, "classes_", ())):  # labels are read as text: compare them in the classes' type
         y, y_val, y_train = (None if v is None else labels_as_classes(v, estimator.classes_)
                              for v in (y, y_val, y_train))
