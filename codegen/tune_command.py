@@ -39,6 +39,9 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
 @click.option("--max-cycles", type=click.FloatRange(min=0), help="Budget: mean cycles (AVR) / instructions (Cortex-M).")
 @click.option("--max-energy", type=click.FloatRange(min=0), help="Budget: energy per inference in pJ.")
 @click.option("--max-accuracy-drop", type=click.FloatRange(min=0), help="Budget: validation accuracy points lost.")
+@click.option("--prefer", type=click.Choice(("energy", "accuracy")), default="energy", show_default=True,
+              help="energy: the least energy candidate within the budgets (without --max-accuracy-drop, within "
+                   "one standard error of the most accurate); accuracy: the most accurate within the budgets.")
 @click.option("--budget", type=click.IntRange(min=1), default=DEFAULT_BUDGET, show_default=True,
               help="Most candidates built and simulated.")
 @click.option("--time", "time_limit", type=click.FloatRange(min=0),
@@ -54,9 +57,9 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
               help="Measurement cache.  [default: ~/.cache/mcugen/tune]")
 @user_errors
 def tune_command(model, data, labels, val_data, val_labels, train_data, train_labels, target, output, name, trust,
-                 budget, time_limit, samples, jobs, backend, scheduler, address, cache_dir, **limits):
+                 prefer, budget, time_limit, samples, jobs, backend, scheduler, address, cache_dir, **limits):
     """Fit MODEL to a chip: prune and quantise it many ways, measure the promising candidates
-    in the simulator, and write the most accurate one within the budgets to OUTPUT.
+    in the simulator, and write the one --prefer picks within the budgets to OUTPUT.
 
     Writes <name>.h, <name>.skops (the pruned model, for verify/project/flash), <name>.json,
     candidates.csv, pareto.png and pareto.svg. Exits 1, writing no header, when no candidate
@@ -89,7 +92,7 @@ def tune_command(model, data, labels, val_data, val_labels, train_data, train_la
         result = tune(estimator, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=Budgets(**limits),
                       budget=budget, time_limit=time_limit, samples=samples,
                       jobs=jobs, backend=backend, address=scheduler if backend == "dask" else address,
-                      cache_dir=cache_dir, progress=True, X_train=X_train, y_train=y_train)
+                      cache_dir=cache_dir, progress=True, X_train=X_train, y_train=y_train, prefer=prefer)
         written = write_results(result, output)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {output} is unchanged; run the same command again to resume "

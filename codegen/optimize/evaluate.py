@@ -30,7 +30,7 @@ class Context:
     X: np.ndarray  # the decision rows (real values)
     y: np.ndarray
     is_classifier: bool
-    chip_flash: int
+    flash_limit: int  # the chip's flash, or --max-flash when that is smaller
     input_types: tuple[str, ...] = ("float32", "int16", "int8")  # what the device may pass
     training: tuple | None = None  # (X, y) the model was trained on, when given: retrain, refine
 

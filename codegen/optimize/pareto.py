@@ -62,18 +62,26 @@ def excess(row: dict, budgets: Budgets) -> float:
     return total
 
 
-def choose(rows: list[dict], budgets: Budgets) -> dict | None:
-    """With an accuracy budget: the candidate of least energy within every budget (the user
-    said how much accuracy to trade; ties: higher score, fewer cycles). Without one: the most
-    accurate candidate within the other budgets and, among those within one standard error of
-    its score (the one-standard-error rule), the one of least energy."""
+PREFERENCES = ("energy", "accuracy")
+
+
+def choose(rows: list[dict], budgets: Budgets, prefer: str = "energy") -> dict | None:
+    """Among the candidates within every budget: with `prefer="accuracy"`, the most accurate
+    (ties: least energy). With "energy" (the default) and an accuracy budget, the candidate of
+    least energy (the user said how much accuracy to trade; ties: higher score, fewer cycles);
+    without an accuracy budget, the one of least energy among those within one standard error
+    of the most accurate (the one-standard-error rule)."""
+    if prefer not in PREFERENCES:
+        raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
     eligible = [row for row in rows if not misses(row, budgets)]
     if not eligible:
         return None
     cheapest = lambda row: (row["energy_pj"], -row["score"], row["cycles"], row["flash_bytes"], row["id"])  # noqa: E731
+    leader = max(eligible, key=lambda row: (row["score"], -row["energy_pj"]))
+    if prefer == "accuracy":
+        return leader
     if budgets.max_accuracy_drop is not None:
         return min(eligible, key=cheapest)
-    leader = max(eligible, key=lambda row: (row["score"], -row["energy_pj"]))
     return min((row for row in eligible if ties_with(row, leader)), key=cheapest)
 
 

@@ -35,6 +35,7 @@ class TuneResult:
     calibration: object = field(repr=False, default=None)  # an MLP's calibration rows (the decision rows)
     trained_rows: bool = False  # training rows were given (retrained and refined candidates)
     build: object = field(repr=False, default=None)  # build(row) -> (estimator, ConvertedModel) of any row
+    prefer: str = "energy"  # pareto.choose's preference
 
     @property
     def model_file(self) -> str:
@@ -98,7 +99,7 @@ class TuneResult:
             "target": self.target, "name": self.name, "budgets": self.budgets.limits(),
             "as_trained": self.as_trained(), "report_scores": self.report_scores,
             "rows": {"decision": self.decision_rows, "report": self.report_rows, "folds": estimates.FOLDS},
-            "rule": RULE, "phases_seconds": self.phases,
+            "rule": RULE, "prefer": self.prefer, "phases_seconds": self.phases,
             "candidates_scored": self.n_evaluated,
             "candidates_simulated": sum(1 for r in self.rows if r.get("measured")),
             "original": [rows[r["id"]] for r in self.original_rows],
@@ -132,5 +133,6 @@ class TuneResult:
 
 RULE = (f"scores: {estimates.FOLDS}-fold cross-validation on the decision rows (what a transform learns from rows is "
         f"learned on the other folds), paired with the model as trained; --max-accuracy-drop holds when "
-        f"drop + {estimates.Z} x SE <= the budget (95% one-sided); with it the least energy candidate within the "
-        "budgets is chosen, without it the least energy one within one SE of the most accurate")
+        f"drop + {estimates.Z} x SE <= the budget (95% one-sided); --prefer energy (the default) chooses the least "
+        "energy candidate within the budgets with it, and without it the least energy one within one SE of the most "
+        "accurate; --prefer accuracy chooses the most accurate candidate within the budgets")

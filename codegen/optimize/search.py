@@ -39,13 +39,15 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
          budgets: pareto.Budgets | None = None, budget: int = DEFAULT_BUDGET, time_limit: float | None = None,
          samples: int = DEFAULT_SAMPLES, jobs: int = 1, backend: str = "local", address: str | None = None,
          cache_dir=None, seed: int = 0, progress: bool = False, report_share: float = REPORT_SHARE,
-         warn=None, X_train=None, y_train=None) -> TuneResult:
+         warn=None, X_train=None, y_train=None, prefer: str = "energy") -> TuneResult:
     """Search transforms and implementations of the fitted `model` for the simulated chip
     `target`. X, y: rows the model was not trained on. Without X_val/y_val, `report_share` of
     them are held out to report the choice and the search decides by the rest (cross-validated);
     with them, the search decides by X_val and all of X, y are report rows. X_train, y_train:
     the rows the model was trained on; with them tune also retrains smaller models of the same
-    class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs."""
+    class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs.
+    prefer: "energy" (least energy within the budgets, within one SE of the most accurate
+    without an accuracy budget) or "accuracy" (the most accurate within the budgets)."""
     import warnings
 
     with warnings.catch_warnings():  # rows from a CSV carry no column names (verified by the reader)
@@ -53,17 +55,19 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
         return _tune(model, X, y, target=target, X_val=X_val, y_val=y_val, name=name, budgets=budgets, budget=budget,
                      time_limit=time_limit, samples=samples, jobs=jobs, backend=backend, address=address,
                      cache_dir=cache_dir, seed=seed, progress=progress, report_share=report_share, warn=warn,
-                     X_train=X_train, y_train=y_train)
+                     X_train=X_train, y_train=y_train, prefer=prefer)
 
 
 def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limit, samples, jobs, backend, address,
-          cache_dir, seed, progress, report_share, warn, X_train, y_train) -> TuneResult:
+          cache_dir, seed, progress, report_share, warn, X_train, y_train, prefer) -> TuneResult:
     from codegen.harness.targets import SIM_TARGETS
 
     if target not in SIM_TARGETS:
         raise UserError(f"unknown target {target!r}; tune measures on one of {', '.join(SIM_TARGETS)}")
     if budget < 1 or samples < 1:
         raise UserError("--budget and --samples must be at least 1")
+    if prefer not in pareto.PREFERENCES:
+        raise UserError(f"--prefer must be one of {', '.join(pareto.PREFERENCES)}, not {prefer!r}")
     warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
     budgets = budgets or pareto.Budgets()
     y, y_val = (_own_decisions(model, rows, labels) for rows, labels in ((X, y), (X_val, y_val)))
@@ -78,7 +82,8 @@ def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limi
         input_types = ("float32",)
         warn("the rows hold NaN, which no integer reading can carry: only float32 input is tried")
     clock = _Phases()
-    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, target_memory(target)[0],
+    flash_limit = min(target_memory(target)[0], budgets.max_flash or np.inf)
+    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, int(flash_limit),
                       input_types, training_rows(X_train, y_train, model))
     grid = transforms.candidate_grid(model)
     if context.training is not None:
@@ -94,14 +99,15 @@ def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limi
         clock.lap("refining")
     for index, row in enumerate(rows):
         row["id"] = index
-    chosen_rows = select_for_measurement(rows, budgets.max_accuracy_drop, context.chip_flash)
+    chosen_rows = select_for_measurement(rows, budgets.max_accuracy_drop, context.flash_limit)
     _measure(chosen_rows, context, target, samples, jobs, backend, address, cache_dir, time_limit, progress,
              budget)
     clock.lap("measuring")
-    best = pareto.choose(rows, budgets)
-    result = TuneResult(rows=rows, best=best, budgets=budgets, target=target, name=name, baseline=baseline,
-                        n_evaluated=len(rows), seconds=clock.total(), phases=clock.seconds, original=model,
-                        decision_rows=len(X_dec), report_rows=len(X_rep), trained_rows=context.training is not None)
+    best = pareto.choose(rows, budgets, prefer)
+    result = TuneResult(rows=rows, best=best, budgets=budgets, prefer=prefer, target=target, name=name,
+                        baseline=baseline, n_evaluated=len(rows), seconds=clock.total(), phases=clock.seconds,
+                        original=model, decision_rows=len(X_dec), report_rows=len(X_rep),
+                        trained_rows=context.training is not None)
     result.build = functools.partial(_build, model, context)
     if best is not None:
         result.best_model, result.best_converted = result.build(best)
@@ -288,16 +294,16 @@ def _layout_setting(layout: str) -> str:
 
 def _clearly_too_big(model, context: Context) -> str | None:
     """A reason not to convert at all: even at the fewest bytes a decision node takes in any
-    layout, the model is over BUILD_MARGIN x the chip's flash."""
+    layout, the model is over BUILD_MARGIN x the flash limit (the chip's, or --max-flash)."""
     from codegen.fit import MIN_NODE_BYTES
 
     nodes = decision_nodes(model)
     margin = max(BUILD_MARGIN.values())
-    if nodes is None or nodes * MIN_NODE_BYTES <= margin * context.chip_flash:
+    if nodes is None or nodes * MIN_NODE_BYTES <= margin * context.flash_limit:
         return None
     least = nodes * MIN_NODE_BYTES
     return (f"not built: {nodes:,} decision nodes need at least {least:,} B of flash, over {margin:g}x the "
-            f"chip's {context.chip_flash:,}")
+            f"flash limit of {context.flash_limit:,}")
 
 
 def decision_nodes(model) -> int | None:
@@ -380,7 +386,7 @@ def _refined(rows, model, grid: list[dict], context: Context, baseline_points, s
     rows: new grid entries, converted and scored like the others."""
     promising = [row for row in rows if "score" in row and row["input"] == "float32" and row["layout"] == "table"
                  and "refine" not in row["_candidate"] and "retrain" not in row["_candidate"]
-                 and row.get("flash_estimate", np.inf) <= BUILD_MARGIN["table"] * context.chip_flash]
+                 and row.get("flash_estimate", np.inf) <= BUILD_MARGIN["table"] * context.flash_limit]
     picked = []
     points = np.array([[-r["score"], r["flash_estimate"]] for r in promising], dtype=np.float64).reshape(-1, 2)
     front = pareto.pareto_layers(points) == 0 if len(promising) else np.zeros(0, dtype=bool)
@@ -397,25 +403,25 @@ def _refined(rows, model, grid: list[dict], context: Context, baseline_points, s
     return new_rows
 
 
-def select_for_measurement(rows: list[dict], max_drop: float | None, chip_flash: int) -> list[dict]:
+def select_for_measurement(rows: list[dict], max_drop: float | None, flash_limit: int) -> list[dict]:
     """The model as trained (every layout) first; then the rows expected to fit (estimated
-    within the chip's flash) within the accuracy budget, those beyond it, and last the rows
-    that probably do not fit; each group from the cheap Pareto layers (score, estimated flash,
-    energy) outward. Rows estimated far too big are recorded as not fitting without a build
-    (and use no budget)."""
+    within the flash limit: the chip's, or --max-flash when smaller) within the accuracy budget,
+    those beyond it, and last the rows that probably do not fit; each group from the cheap
+    Pareto layers (score, estimated flash, energy) outward. Rows estimated far too big are
+    recorded as not fitting without a build (and use no budget)."""
     for row in rows:
         if row.get("_base") is None:
             continue
         margin = BUILD_MARGIN.get(row["layout"], max(BUILD_MARGIN.values()))
-        if row["flash_estimate"] > margin * chip_flash:
+        if row["flash_estimate"] > margin * flash_limit:
             row.update(fits=False, measured=False, reason=f"not built: estimated {row['flash_estimate']:,} B of "
-                                                          f"flash, over {margin:g}x the chip's {chip_flash:,}")
+                                                          f"flash, over {margin:g}x the limit of {flash_limit:,}")
     buildable = [row for row in rows if row.get("_base") is not None and "fits" not in row and "score" in row]
     first = [row for row in buildable if row["_grid"] == 0 and row["input"] == "float32"]
     rest = [row for row in buildable if row["_grid"] != 0 or row["input"] != "float32"]
     groups = []
     for expected_to_fit in (True, False):
-        likely = [row for row in rest if (row["flash_estimate"] <= chip_flash) == expected_to_fit]
+        likely = [row for row in rest if (row["flash_estimate"] <= flash_limit) == expected_to_fit]
         groups.append([row for row in likely if max_drop is None or row["drop_upper"] <= max_drop])
         groups.append([row for row in likely if max_drop is not None and row["drop_upper"] > max_drop])
     return first + [row for group in groups for row in _by_layers(group)]

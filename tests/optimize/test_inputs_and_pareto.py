@@ -53,6 +53,16 @@ def test_without_an_accuracy_budget_the_cheapest_within_one_standard_error_of_th
     assert choose(rows, Budgets())["id"] == 1  # 1.4 below the best is within its SE of 1.5; 1.6 is not
 
 
+def test_preferring_accuracy_takes_the_most_accurate_within_the_budgets():
+    rows = [dict(_row(0, 90.0, 100, 900, 50), score_se=1.5), _row(1, 88.6, 50, 400, 20), _row(2, 88.4, 10, 100, 5),
+            _row(3, 88.6, 40, 300, 15)]
+    assert choose(rows, Budgets(), prefer="accuracy")["id"] == 0
+    assert choose(rows, Budgets(max_flash=500), prefer="accuracy")["id"] == 3  # ties: least energy
+    assert choose(rows, Budgets(max_accuracy_drop=1.5), prefer="accuracy")["id"] == 0
+    with pytest.raises(ValueError, match="prefer"):
+        choose(rows, Budgets(), prefer="speed")
+
+
 def test_whole_number_data_within_the_type_is_passed_as_it_is():
     X = np.array([[0, 16], [3, 7], [16, 0]], dtype=np.float64)
     assert input_quantization(X, "int8") == ((1.0, 1.0), (0, 0))
