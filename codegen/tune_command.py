@@ -139,11 +139,17 @@ def check_before_search(output, name: str, backend: str, scheduler, address, cac
 
 
 def _fail_without_choice(result, output, written) -> None:
-    if not any(row.get("measured") for row in result.rows):
-        reason = "nothing was simulated (--time stopped the search first); raise --time"
-    else:
+    unbuilt = [row for row in result.rows if "score" in row and str(row.get("reason", "")).startswith("not built")]
+    if any(row.get("measured") for row in result.rows):
         click.echo(format_closest(result), err=True)
         reason = "no candidate meets the budgets (closest above); relax a budget or raise --budget"
+    elif unbuilt and all(row.get("fits") is False for row in result.rows if "score" in row):
+        smallest = min(unbuilt, key=lambda row: row.get("flash_estimate", 0))
+        why = smallest["reason"].removeprefix("not built: ")
+        reason = (f"no candidate meets the budgets: none was built, as even the smallest is {why}; "
+                  "relax --max-flash or choose a chip with more flash")
+    else:
+        reason = "nothing was simulated (--time stopped the search first); raise --time"
     if not written:
         reason += f"; {output} is unchanged (it holds {result.name}.h of an earlier run or yours)"
     click.echo(f"error: {reason}", err=True)
