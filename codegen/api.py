@@ -23,8 +23,7 @@ from codegen.output_files import replace_files
 from codegen.passes.pipelines import lower_trees
 from codegen.reports import tree_report
 from codegen.settings import InputQuantization, Settings
-
-__version__ = "0.1.0"
+from codegen.version import __version__
 
 
 def convert(estimator, *, name: str = "model", layout: str = "auto", input: str = "float32",

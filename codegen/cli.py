@@ -9,7 +9,6 @@ import time
 
 import click
 
-from codegen.api import __version__
 from codegen.cli_common import (
     OneLineErrors,
     convert_model_file,
@@ -25,7 +24,7 @@ from codegen.cli_common import (
 )
 from codegen.errors import UserError
 from codegen.settings import simulated_chip, target_family
-from codegen.verification import format_result, passed, verify
+from codegen.version import __version__
 
 # a header this big takes a noticeable while to compile: say so before starting
 BIG_HEADER_BYTES = 1_000_000
@@ -96,6 +95,8 @@ def verify_command(data, labels, target, samples, proba, as_json, quantize, **op
 
     Exits 1 when any row differs (for quantised MLPs: when the C differs from the
     interpreter); the first differing rows are listed."""
+    from codegen.verification import format_result, passed, verify
+
     chip = simulated_chip(target)
     settings = settings_from(options, target_family(chip), chip)  # bad options fail before any file is read
     if quantize and settings.input == "float32":
