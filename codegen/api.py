@@ -55,8 +55,9 @@ def _input_spec(spec: InputSpec, settings: Settings) -> InputSpec:
 
 
 def _convert_trees(estimator, settings: Settings, verify: bool, warn=None) -> ConvertedModel:
-    from codegen.backends.trees import choose_layout, tree_header
-    from codegen.fit import chip_flash_bytes, fit_layout, names_a_chip, tree_code_bytes
+    from codegen.backends.trees import tree_header
+    from codegen.chips import chip_flash_bytes, names_a_chip
+    from codegen.fit import choose_layout, fit_layout, tree_code_bytes
 
     float_ir = read_trees(estimator)
     float_ir = float_ir.with_(input=_input_spec(float_ir.input, settings))

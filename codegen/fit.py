@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends.targets import profile
+from codegen.chips import chip_flash_bytes, names_a_chip
 from codegen.errors import UserError
 
 # Above this estimated if-else code size the host build takes minutes: `--layout auto` takes
@@ -41,18 +42,6 @@ IFELSE_BYTES: dict[tuple[str, str], tuple[float, float, float]] = {
 MIN_NODE_BYTES = 3
 
 
-def chip_flash_bytes(chip: str, family: str) -> int:
-    """Flash of a named chip or board when mcugen knows it, else of its family's profile."""
-    from codegen.device.boards import BOARDS
-    from codegen.harness import avr
-
-    if chip in avr.CHIPS:
-        return avr.CHIPS[chip].flash
-    if chip in BOARDS:
-        return BOARDS[chip].flash_bytes
-    return profile(family).flash_bytes
-
-
 def ifelse_terms(ir) -> tuple[int, int, int]:
     """Decision nodes, leaf entries and trees: what if-else code size grows with."""
     entries = int(np.count_nonzero(ir.leaf_values)) if ir.leaf_encoding == "sparse" else ir.n_leaves
@@ -72,6 +61,12 @@ def tree_code_bytes(ir, layout: str, family: str) -> int:
     if layout == "ifelse":
         return ifelse_bytes(ir, family)
     return estimate_table_bytes(ir)
+
+
+def choose_layout(ir, settings) -> str:
+    """The layout to convert with: the one asked for, or for `auto` the one the size/speed
+    model predicts best for the chip."""
+    return auto_layout(ir, settings)[0] if settings.layout == "auto" else settings.layout
 
 
 def auto_layout(ir, settings) -> tuple[str, str]:
@@ -111,15 +106,6 @@ def mean_nodes_visited(ir) -> float:
                 stack += [(int(ir.left[child]), depth + 1), (int(ir.right[child]), depth + 1)]
         total += sum(depths) / len(depths)
     return total
-
-
-def names_a_chip(chip: str, family: str) -> bool:
-    """A chip or board whose flash is known; "avr" means the ATmega328P. A core name such as
-    `cortex-m0` or `riscv32` covers parts from 16 KB to several MB of flash."""
-    from codegen.device.boards import BOARDS
-    from codegen.harness import avr
-
-    return chip in avr.CHIPS or chip in BOARDS or family == "avr"
 
 
 def fit_layout(ir, settings, layout: str, warn=None) -> str:

@@ -149,7 +149,7 @@ def float32_rounding_changes(model: ConvertedModel, given: np.ndarray, X: np.nda
 
 
 def _library_sum_error(model: ConvertedModel) -> float:
-    from codegen.frontends.external import library_sum_error
+    from codegen.ir.library_sums import library_sum_error
 
     return library_sum_error(model.ir) if model.kind == "trees" else 0.0
 

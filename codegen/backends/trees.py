@@ -16,12 +16,13 @@ from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.targets import profile
+from codegen.chips import chip_flash_bytes
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.early_exit import tree_contribution_bounds
 from codegen.ir.floatkey import key_bits
 from codegen.ir.interpret import ADD_CLASS, COMPARE_CLASS, leaf_bytes, vote_bits
+from codegen.ir.meaning import score_meaning
 from codegen.ir.model import POST_SIGNED_SQUARE, TreeEnsemble
-from codegen.reports import score_meaning
 from codegen.settings import Settings
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
@@ -47,19 +48,8 @@ def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: i
 
 def table_placement(settings: Settings, table_bytes: int) -> Placement:
     """Split / far reads for the chip converted for (see codegen/backends/flash_tables.py)."""
-    from codegen.fit import chip_flash_bytes
-
     flash = chip_flash_bytes(settings.chip, settings.target)
     return flash_tables.placement_for(settings.target, flash, table_bytes)
-
-
-def choose_layout(ir: TreeEnsemble, settings: Settings) -> str:
-    """`auto`: the layout codegen/fit.py's size/speed model predicts best for the chip."""
-    if settings.layout != "auto":
-        return settings.layout
-    from codegen.fit import auto_layout
-
-    return auto_layout(ir, settings)[0]
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:

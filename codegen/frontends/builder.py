@@ -16,7 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
+from codegen.ir.model import (
+    POST_ARGMAX,
+    POST_IDENTITY,
+    POST_NONNEGATIVE,
+    POST_POSITIVE,
+    PROBA_SIGMOID,
+    PROBA_SOFTMAX,
+    SCORES_MARGIN,
+    SUM_FLOAT64,
+    InputSpec,
+    SourceFacts,
+    TreeEnsemble,
+)
 
 
 class EnsembleBuilder:
@@ -80,7 +92,7 @@ class EnsembleBuilder:
         self.roots.append(root)
 
     def ensemble(self, spec: InputSpec, base: np.ndarray, post: str, classes: tuple,
-                 estimator: str, notes: tuple[str, ...] = ()) -> TreeEnsemble:
+                 estimator: str, notes: tuple[str, ...] = (), source: SourceFacts | None = None) -> TreeEnsemble:
         return TreeEnsemble(
             input=spec,
             feature=np.asarray(self.feature, dtype=np.int32),
@@ -95,7 +107,22 @@ class EnsembleBuilder:
             classes=classes,
             estimator=estimator,
             notes=notes,
+            source=source or SourceFacts(),
         )
+
+
+def boosting_facts(library: str, post: str, *, sigmoid: bool = True, softmax: bool = True,
+                   offset: float = 0.0, sum_unit: float = SUM_FLOAT64) -> SourceFacts:
+    """A booster's scores are raw margins; its probabilities are the sigmoid of its one margin
+    (plus `offset`) or the softmax of its margins where its objective says so (`sigmoid`,
+    `softmax`)."""
+    proba = ""
+    if sigmoid and post in (POST_POSITIVE, POST_NONNEGATIVE):
+        proba = PROBA_SIGMOID
+    elif softmax and post == POST_ARGMAX:
+        proba = PROBA_SOFTMAX
+    return SourceFacts(library=library, scores=SCORES_MARGIN, proba=proba,
+                       proba_offset=offset if proba == PROBA_SIGMOID else 0.0, sum_unit=sum_unit)
 
 
 def boosting_post(library: str, objective: str, n_classes: int, classes, identity_objectives: Sequence[str],

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import EnsembleBuilder, below, interval_split_shape
+from codegen.frontends.builder import EnsembleBuilder, below, boosting_facts, interval_split_shape
 from codegen.frontends.expanded_size import check_expanded_sizes, expanded_size
 from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE, InputSpec, TreeEnsemble
 
@@ -44,7 +44,7 @@ def read_categorical_hist_boosting(estimator, kind: str) -> TreeEnsemble:
     base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
     post = POST_IDENTITY if kind.endswith("Regressor") else POST_POSITIVE if n_outputs == 1 else POST_ARGMAX
     classes = tuple(np.asarray(estimator.classes_).tolist()) if post != POST_IDENTITY else ()
-    return builder.ensemble(spec, base, post, classes, kind)
+    return builder.ensemble(spec, base, post, classes, kind, source=boosting_facts("scikit-learn", post))
 
 
 def _columns(estimator) -> tuple[np.ndarray, dict[int, np.ndarray]]:

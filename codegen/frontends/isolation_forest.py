@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.ir.model import POST_NONNEGATIVE, InputSpec, TreeEnsemble
+from codegen.ir.model import POST_NONNEGATIVE, SCORES_PATH_LENGTH, InputSpec, SourceFacts, TreeEnsemble
 
 
 def is_isolation_forest(estimator) -> bool:
@@ -57,6 +57,8 @@ def read_isolation_forest(estimator) -> TreeEnsemble:
         post=POST_NONNEGATIVE,
         classes=(-1, 1),
         estimator="IsolationForest",
+        # scikit-learn's score is compared exactly: no summation slack (library_sums)
+        source=SourceFacts(scores=SCORES_PATH_LENGTH, sum_unit=0.0),
     )
 
 

@@ -33,6 +33,7 @@ from codegen.errors import UserError
 from codegen.frontends.builder import (
     EnsembleBuilder,
     below,
+    boosting_facts,
     boosting_post,
     integer_intervals,
     interval_split_shape,
@@ -82,7 +83,8 @@ def read_lightgbm_text(text: str, *, classes: tuple | None = None) -> TreeEnsemb
     spec = InputSpec(n_features=model.n_features, feature_names=names)
     # the whole objective line names the model: "binary sigmoid:1", "multiclass num_class:3"
     described = " ".join(model.header.get("objective", objective).split())
-    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}", notes)
+    facts = boosting_facts("lightgbm", post, sigmoid=objective == "binary", softmax=objective == "multiclass")
+    return builder.ensemble(spec, np.zeros(per_iteration), post, classes, f"LightGBM {described}", notes, facts)
 
 
 def _check_outputs(objective: str, params: dict, per_iteration: int) -> None:

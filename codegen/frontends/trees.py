@@ -19,13 +19,16 @@ import numpy as np
 
 from codegen.errors import UserError
 from codegen.frontends.boosting_init import read_init
+from codegen.frontends.builder import boosting_facts
 from codegen.frontends.overrides import check_not_overridden, most_derived_base
 from codegen.ir.model import (
     POST_ARGMAX,
     POST_IDENTITY,
     POST_NONNEGATIVE,
     POST_POSITIVE,
+    PROBA_MEAN,
     InputSpec,
+    SourceFacts,
     TreeEnsemble,
 )
 
@@ -141,9 +144,8 @@ def _forest(estimator, kind: str) -> TreeEnsemble:
     scale = np.float64(1.0) if classifier else np.float64(1.0) / len(members)
     trees = [_sklearn_tree(m.tree_, scale, normalise=classifier) for m in members]
     n_outputs = trees[0].value.shape[1]
-    return _assemble(
-        estimator, kind, trees, np.zeros(n_outputs), POST_ARGMAX if classifier else POST_IDENTITY
-    )
+    ir = _assemble(estimator, kind, trees, np.zeros(n_outputs), POST_ARGMAX if classifier else POST_IDENTITY)
+    return ir.with_(source=SourceFacts(proba=PROBA_MEAN)) if classifier else ir
 
 
 def _boosting(estimator, kind: str) -> TreeEnsemble:
@@ -163,9 +165,11 @@ def _boosting(estimator, kind: str) -> TreeEnsemble:
             value[:, k] = tree.value[:, 0]
             tree.value = value
             trees.append(tree)
-    ir = _assemble(estimator, kind, trees, init.base, _boosting_post(kind, n_outputs, POST_NONNEGATIVE))
-    # predict_proba is expit(raw) for log loss, expit(2 raw) for the exponential loss: say which
-    return ir.with_(notes=(f"loss={getattr(estimator, 'loss', '')}",))
+    post = _boosting_post(kind, n_outputs, POST_NONNEGATIVE)
+    ir = _assemble(estimator, kind, trees, init.base, post)
+    # predict_proba is expit(raw) for log loss, expit(2 raw) for the exponential loss
+    loss = getattr(estimator, "loss", "")
+    return ir.with_(notes=(f"loss={loss}",), source=boosting_facts("scikit-learn", post, sigmoid=loss == "log_loss"))
 
 
 def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
@@ -185,7 +189,8 @@ def _hist_boosting(estimator, kind: str) -> TreeEnsemble:
         for k, predictor in enumerate(iteration):
             trees.append(_hist_tree(predictor.nodes, k, n_outputs))
     base = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
-    return _assemble(estimator, kind, trees, base, _boosting_post(kind, n_outputs, POST_POSITIVE))
+    post = _boosting_post(kind, n_outputs, POST_POSITIVE)
+    return _assemble(estimator, kind, trees, base, post).with_(source=boosting_facts("scikit-learn", post))
 
 
 def _boosting_post(kind: str, n_outputs: int, binary: str) -> str:

@@ -29,9 +29,9 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import boosting_post
+from codegen.frontends.builder import boosting_facts, boosting_post
 from codegen.frontends.xgboost_checks import check_model_counts, check_weight_drop
-from codegen.ir.model import POST_POSITIVE, InputSpec, TreeEnsemble
+from codegen.ir.model import POST_POSITIVE, SUM_FLOAT32, InputSpec, TreeEnsemble
 
 # predict returns the margin itself for these (ranking scores included)
 IDENTITY_OBJECTIVES = ("reg:squarederror", "reg:squaredlogerror", "reg:absoluteerror",
@@ -96,6 +96,9 @@ def read_xgboost_document(document: dict, *, classes: tuple | None = None,
     spec = InputSpec(n_features=n_features, feature_names=names)
     ir = _assemble(trees, groups, n_outputs, spec, base, post, classes, f"XGBoost {objective}",
                    None if weights is None else weights[: len(trees)])
+    ir = ir.with_(source=boosting_facts("xgboost", post, sigmoid=objective == "binary:logistic",
+                                        softmax=objective == "multi:softprob", offset=SIGMOID_HALF_MARGIN,
+                                        sum_unit=SUM_FLOAT32))
     return ir.with_(notes=("dart",)) if weights is not None else ir
 
 

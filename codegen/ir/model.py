@@ -24,6 +24,31 @@ POSTS = (POST_ARGMAX, POST_POSITIVE, POST_NONNEGATIVE, POST_IDENTITY, POST_SIGNE
 REGRESSION_POSTS = (POST_IDENTITY, POST_SIGNED_SQUARE)
 LEAF_ENCODINGS = ("dense", "sparse", "scalar", "class")
 
+# What a classifier's scores are (SourceFacts.scores).
+SCORES_VOTES = "votes"  # sums of leaf class probabilities or votes (forests, single trees)
+SCORES_MARGIN = "margin"  # a boosting model's raw margin (before its sigmoid / softmax)
+SCORES_PATH_LENGTH = "path_length"  # an isolation forest's summed path length
+# How predict_proba follows from the scores (SourceFacts.proba); "" when it does not plainly.
+PROBA_MEAN = "mean"  # soft voting: the summed probabilities over the number of trees
+PROBA_SIGMOID = "sigmoid"  # of one margin (plus SourceFacts.proba_offset)
+PROBA_SOFTMAX = "softmax"  # of the per-class margins
+# How each library adds its trees' outputs: the relative rounding of one addition.
+SUM_FLOAT64 = 2.0**-53
+SUM_FLOAT32 = 2.0**-24  # XGBoost
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What the frontend knows of the model's meaning, for the stages after it (probabilities,
+    reports, verification bounds): recorded as fields, never read back from `estimator` text.
+    A new frontend states its facts here and the rest of mcugen follows them."""
+
+    library: str = "scikit-learn"  # "scikit-learn", "xgboost", "lightgbm", ...
+    scores: str = SCORES_VOTES
+    proba: str = ""
+    proba_offset: float = 0.0  # added to a binary margin before the sigmoid
+    sum_unit: float = SUM_FLOAT64  # 0.0: the library's score is compared exactly (no summation slack)
+
 
 @dataclass(frozen=True)
 class QFormat:
@@ -107,6 +132,7 @@ class TreeEnsemble:
     tie_margin: int = 0
     estimator: str = ""  # scikit-learn class name, for reports
     notes: tuple[str, ...] = field(default_factory=tuple)
+    source: SourceFacts = field(default_factory=SourceFacts)
     # int64 (n_nodes, 2): training samples reaching each node's left and right child (scikit-
     # learn's n_node_samples), or None where the frontend does not know. Code shape only: the
     # likelier child is laid out as the fall-through branch; predictions never depend on it.

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from codegen.ir.model import POST_ARGMAX, POST_NONNEGATIVE, POST_POSITIVE, TreeEnsemble
+from codegen.ir.library_sums import library_sum_error
+from codegen.ir.model import (
+    POST_ARGMAX,
+    POST_NONNEGATIVE,
+    POST_POSITIVE,
+    PROBA_MEAN,
+    PROBA_SIGMOID,
+    PROBA_SOFTMAX,
+    TreeEnsemble,
+)
 
 PROBA_FRAC_BITS = 16
 TABLE_STEPS_LOG2 = 6  # 2 ** 6 = 64 table steps per octave
@@ -33,7 +42,6 @@ LOG2E = round(math.log2(math.e) * (1 << LOG2E_BITS))
 RECIPROCAL_C1 = round(48 / 17 * Q30)
 RECIPROCAL_C2 = round(32 / 17 * Q30)
 NEWTON_STEPS = 3
-FORESTS = ("RandomForestClassifier", "ExtraTreesClassifier")
 MEAN_SHIFT = 14  # p = score * round(2**30 / n) >> (F + 14): products stay below 2**62
 
 
@@ -45,29 +53,19 @@ class ProbaLink:
 
 
 def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
-    """How this model's probabilities follow from its scores, or None when they do not by a
-    plain sigmoid / softmax."""
-    if not ir.is_lowered or ir.returns_leaf_class or (ir.leaf_encoding == "class" and ir.estimator not in FORESTS):
+    """How this model's probabilities follow from its scores (as its frontend recorded in
+    `ir.source.proba`), or None when they do not by a plain sigmoid / softmax / mean."""
+    link = ir.source.proba
+    if not ir.is_lowered or ir.returns_leaf_class or (ir.leaf_encoding == "class" and link != PROBA_MEAN):
         return None
-    kind = ir.estimator
-    if kind in FORESTS and ir.n_trees > 1:
-        return ProbaLink(ir.post == POST_POSITIVE, 0, ir.n_trees)
+    if link == PROBA_MEAN:
+        return ProbaLink(ir.post == POST_POSITIVE, 0, ir.n_trees) if ir.n_trees > 1 else None
     if ir.tie_margin or ir.leaf_format.frac_bits < 0:
         return None  # scores in units above 1 (huge raw margins): the C's shifts assume F >= 0
-    if ir.post == POST_POSITIVE and ir.n_outputs == 1:
-        if kind == "XGBoost binary:logistic":
-            from codegen.frontends.xgboost_model import SIGMOID_HALF_MARGIN
-
-            return ProbaLink(True, round(SIGMOID_HALF_MARGIN * 2.0**ir.leaf_format.frac_bits))
+    if link == PROBA_SIGMOID and ir.n_outputs == 1 and ir.post in (POST_POSITIVE, POST_NONNEGATIVE):
         # LightGBM's sigmoid:k and average_output are folded into the leaves: the score is the margin
-        if kind == "HistGradientBoostingClassifier" or kind.startswith("LightGBM binary sigmoid:"):
-            return ProbaLink(True, 0)
-        return None
-    if ir.post == POST_NONNEGATIVE and kind == "GradientBoostingClassifier" and "loss=log_loss" in ir.notes:
-        return ProbaLink(True, 0)  # sigmoid(raw); the class rule raw >= 0 differs from > 0 only at 0.5
-    if ir.post == POST_ARGMAX and (
-            kind in ("XGBoost multi:softprob", "HistGradientBoostingClassifier", "GradientBoostingClassifier")
-            or kind.startswith("LightGBM multiclass num_class:")):
+        return ProbaLink(True, round(ir.source.proba_offset * 2.0**ir.leaf_format.frac_bits))
+    if link == PROBA_SOFTMAX and ir.post == POST_ARGMAX:
         return ProbaLink(False, 0)
     return None
 
@@ -164,6 +162,4 @@ def proba_report(ir: TreeEnsemble) -> dict:
     link = proba_link(ir)
     if link is None:
         return {}
-    from codegen.frontends.external import library_sum_error
-
     return {"proba_bound": proba_bound(ir, link, library_sum_error(ir))}

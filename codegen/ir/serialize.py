@@ -9,6 +9,9 @@ import json
 import numpy as np
 
 SHAPE_ONLY_FIELDS = frozenset({"child_weight"})
+# The source facts follow from what the frontend read (the estimator and its notes, which are
+# hashed): hashing them too would change the model hash of every header already generated.
+DERIVED_FIELDS = frozenset({"source"})
 
 
 def _plain(value):
@@ -43,7 +46,7 @@ def ir_digest(ir) -> bytes:
     digest = hashlib.sha256(type(ir).__name__.encode())
     for f in dataclasses.fields(ir):
         value = getattr(ir, f.name)
-        if f.name in SHAPE_ONLY_FIELDS:
+        if f.name in SHAPE_ONLY_FIELDS or f.name in DERIVED_FIELDS:
             continue
         digest.update(f.name.encode())
         if isinstance(value, np.ndarray):

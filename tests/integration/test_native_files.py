@@ -120,9 +120,9 @@ def test_predicting_a_file_without_its_library_names_the_extra(tmp_path, monkeyp
 
 def test_verify_allows_xgboost_float32_sums_and_no_more():
     """XGBoost adds leaves in float32: verify's slack for a regressor includes that bound
-    (from external.library_sum_error), and the test's own bound (from the float IR) agrees."""
+    (from ir.library_sums.library_sum_error), and the test's own bound (from the float IR) agrees."""
     from codegen.frontends import read_trees
-    from codegen.frontends.external import library_sum_error
+    from codegen.ir.library_sums import library_sum_error
     from tests.support.external import score_bound
 
     estimator = xgboost_model("regressor", "diabetes")

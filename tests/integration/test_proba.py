@@ -156,7 +156,7 @@ def test_proba_for_any_fraction_bits(leaf_scale):
     C == interpreter on rows reaching every leaf, and within the arithmetic's bound of the
     exact sigmoid of the float IR's scores."""
     from codegen.backends.trees import tree_header
-    from codegen.frontends.builder import EnsembleBuilder
+    from codegen.frontends.builder import EnsembleBuilder, boosting_facts
     from codegen.ir.interpret import interpret_trees
     from codegen.ir.model import POST_POSITIVE, InputSpec
     from codegen.passes.pipelines import lower_trees
@@ -168,7 +168,8 @@ def test_proba_for_any_fraction_bits(leaf_scale):
         low, high = leaves[tree], leaves[tree + 3]
         builder.add_tree(builder.split(0, float(tree), True, lambda v=low: builder.leaf(v),
                                        lambda v=high: builder.leaf(v)))
-    float_ir = builder.ensemble(InputSpec(1), np.array([0.1]), POST_POSITIVE, (0, 1), "HistGradientBoostingClassifier")
+    float_ir = builder.ensemble(InputSpec(1), np.array([0.1]), POST_POSITIVE, (0, 1), "a booster",
+                                source=boosting_facts("scikit-learn", POST_POSITIVE))
     ir = lower_trees(float_ir)
     link = proba_link(ir)
     header = tree_header(ir, Settings(name="m"), "ifelse", 1, "test")

@@ -11,8 +11,9 @@ import pytest
 from sklearn import ensemble, tree
 
 import codegen
+from codegen.chips import chip_flash_bytes
 from codegen.errors import UserError
-from codegen.fit import chip_flash_bytes, tree_code_bytes
+from codegen.fit import tree_code_bytes
 from codegen.frontends.load import load_model as mcugen_load
 from codegen.optimize import cost_complexity, hist_boosting, isolation, lightgbm_models, xgboost_models
 from codegen.optimize.model_files import load_model, save_model
