@@ -27,8 +27,9 @@ def score_meaning(ir: TreeEnsemble) -> str:
     if family == "isolation":
         return ("the summed path length of the row over all trees minus the inlier threshold "
                 "(inlier, label 1, when >= 0; the sign of decision_function)")
-    if family in ("xgboost", "lightgbm", "sklearn-boosting"):
+    if family in ("xgboost", "lightgbm", "catboost", "sklearn-boosting"):
         raw = {"xgboost": "output_margin=True", "lightgbm": "raw_score=True",
+               "catboost": "prediction_type='RawFormulaVal'",
                "sklearn-boosting": "decision_function"}[family]
         which = "of class 1" if one_score else "per class"
         return f"the raw boosting margin {which} (the sum of leaf values and base score, {raw}; not probabilities)"
@@ -45,6 +46,8 @@ def estimator_family(estimator: str) -> str:
         return "xgboost"
     if estimator.startswith("LightGBM") or estimator.startswith("LGBM"):
         return "lightgbm"
+    if estimator.startswith("CatBoost"):
+        return "catboost"
     if estimator == "IsolationForest":
         return "isolation"
     if "GradientBoosting" in estimator:

@@ -9,7 +9,8 @@ Newton steps from 48/17 - 32/17 x (S normalised to x in [0.5, 1)); p_k = e_k / S
 rounded. No division and no float anywhere.
 
 Which models: boosting classifiers whose probability is the sigmoid / softmax of their score
-(XGBoost binary:logistic and multi:softprob, LightGBM binary and multiclass, scikit-learn
+(XGBoost binary:logistic and multi:softprob, LightGBM binary and multiclass, CatBoost Logloss
+and MultiClass (scale_and_bias folded into the leaves and base score), scikit-learn
 HistGradientBoostingClassifier, GradientBoostingClassifier with several classes or binary with
 log loss), and forests
 (soft voting: p_k = score_k / n_trees, by a multiply with round(2**30 / n) and a shift). Others
@@ -60,13 +61,14 @@ def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
 
             return ProbaLink(True, round(SIGMOID_HALF_MARGIN * 2.0**ir.leaf_format.frac_bits))
         # LightGBM's sigmoid:k and average_output are folded into the leaves: the score is the margin
-        if kind == "HistGradientBoostingClassifier" or kind.startswith("LightGBM binary sigmoid:"):
+        if kind in ("HistGradientBoostingClassifier", "CatBoost Logloss") or kind.startswith("LightGBM binary sigmoid:"):
             return ProbaLink(True, 0)
         return None
     if ir.post == POST_NONNEGATIVE and kind == "GradientBoostingClassifier" and "loss=log_loss" in ir.notes:
         return ProbaLink(True, 0)  # sigmoid(raw); the class rule raw >= 0 differs from > 0 only at 0.5
     if ir.post == POST_ARGMAX and (
-            kind in ("XGBoost multi:softprob", "HistGradientBoostingClassifier", "GradientBoostingClassifier")
+            kind in ("XGBoost multi:softprob", "HistGradientBoostingClassifier", "GradientBoostingClassifier",
+                     "CatBoost MultiClass")
             or kind.startswith("LightGBM multiclass num_class:")):
         return ProbaLink(False, 0)
     return None
