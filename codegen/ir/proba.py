@@ -60,8 +60,9 @@ def proba_link(ir: TreeEnsemble) -> ProbaLink | None:
             from codegen.frontends.xgboost_model import SIGMOID_HALF_MARGIN
 
             return ProbaLink(True, round(SIGMOID_HALF_MARGIN * 2.0**ir.leaf_format.frac_bits))
-        # LightGBM's sigmoid:k and average_output are folded into the leaves: the score is the margin
-        if kind in ("HistGradientBoostingClassifier", "CatBoost Logloss") or kind.startswith("LightGBM binary sigmoid:"):
+        # LightGBM's sigmoid:k and average_output, CatBoost's scale, are folded into the leaves: the score is the margin
+        if kind in ("HistGradientBoostingClassifier", "CatBoost Logloss") or kind.startswith(
+                "LightGBM binary sigmoid:"):
             return ProbaLink(True, 0)
         return None
     if ir.post == POST_NONNEGATIVE and kind == "GradientBoostingClassifier" and "loss=log_loss" in ir.notes:
