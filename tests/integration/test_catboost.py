@@ -112,6 +112,18 @@ def test_catboost_matches_predict(kind, nan_mode, layout):
         assert worst <= bound < 1e-4, (worst, bound)
 
 
+@pytest.mark.parametrize("kind,loss", [("multiclass", "MultiClassOneVsAll"), ("regressor", "MAE"),
+                                       ("regressor", "Quantile:alpha=0.8"), ("regressor", "Huber:delta=20"),
+                                       ("regressor", "Expectile:alpha=0.3"), ("regressor", "LogCosh"),
+                                       ("regressor", "MAPE"), ("regressor", "Lq:q=1.5")])
+def test_other_losses_match_predict(kind, loss):
+    """The other losses whose predict is the raw score (regressors) or its argmax."""
+    estimator = catboost_model(kind, iterations=8, depth=3, loss_function=loss)
+    model, _ = check_model(estimator, border_rows(estimator, DATA[kind]), float_rounding=FLOAT64_ROUNDING,
+                           predict=_predict(estimator))
+    assert model.ir.estimator == f"CatBoost {loss.split(':')[0]}"
+
+
 def _document(estimator) -> dict:
     from codegen.frontends.catboost_model import estimator_document
 
