@@ -117,6 +117,9 @@ def read_catboost_document(document: dict, *, classes: tuple | None = None,
         raise UserError("the file is not a CatBoost model (no features_info); save it with "
                         "save_model(path, format='json')")
     _check_numeric(document)
+    if "oblivious_trees" not in document and "trees" not in document:
+        raise UserError("the CatBoost model has no oblivious_trees section; save it again with "
+                        "save_model(path, format='json')")
     if "oblivious_trees" not in document:
         raise UserError("the CatBoost model has non-symmetric trees (grow_policy Depthwise or Lossguide), which "
                         "mcugen does not convert; train with grow_policy='SymmetricTree' (the default)")

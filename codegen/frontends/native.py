@@ -84,6 +84,6 @@ def load_native_model(path: str | Path) -> NativeModel:
 
 def _xgboost(path: Path, document) -> NativeModel:
     if not isinstance(document, dict) or "learner" not in document:
-        raise UserError(f"{path} is neither an XGBoost model (no learner section) nor a CatBoost one (no "
+        raise UserError(f"{path} is not an XGBoost model (no learner section) or a CatBoost one (no "
                         "features_info); save it with save_model")
     return NativeModel("xgboost", str(path), document)

@@ -206,6 +206,26 @@ def test_categorical_json_documents_are_refused(tmp_path):
         load_model(path)
 
 
+@pytest.mark.parametrize("content,suffix,message", [
+    (b'{"features_info": {"float_features": []}, "model_info": {}}', ".json", "has no oblivious_trees section"),
+    (b'{"features_info": {"float_features": []}, "oblivious_trees": []}', ".json", "does not record its loss function"),
+    (b'{"features_info": {"float_features": [{"feature_index": 0}]}, "model_info": {"params": {"loss_function": '
+     b'{"type": "RMSE"}}}, "oblivious_trees": [{"splits": [{"border": "x", "float_feature_index": 0}], '
+     b'"leaf_values": [1, 2]}]}', ".json", "the CatBoost model is malformed"),
+    (b'{"features_info": {"float_features": [{"feature_index": 0}]}, "model_info": {"params": {"loss_function": '
+     b'{"type": "RMSE"}}}, "oblivious_trees": [{"splits": [{"border": 1.5, "float_feature_index": 0}], '
+     b'"leaf_values": [1, 2, 3]}]}', ".json", "has 3 leaf values where 2 belong"),
+    (b"not a model", ".cbm", "catboost cannot read"),
+])
+def test_bad_files_are_one_line_user_errors(tmp_path, content, suffix, message):
+    require_package("catboost")
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=message) as refused:
+        load_model(path)
+    assert "\n" not in str(refused.value)
+
+
 @pytest.mark.parametrize("grow_policy", ["Depthwise", "Lossguide"])
 def test_non_symmetric_trees_are_refused(tmp_path, grow_policy):
     estimator = catboost_model("regressor", iterations=3, depth=3, grow_policy=grow_policy)
