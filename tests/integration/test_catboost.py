@@ -262,3 +262,18 @@ def test_catboost_agrees_on_a_simulated_chip(kind):
         assert result["agreement"] == 1.0 and passed(result, "trees")
     else:
         assert result["max_abs_error"] <= result["error_bound"] + score_bound(estimator, FLOAT64_ROUNDING)
+
+
+def test_dataframe_columns_go_by_name():
+    """catboost's predict takes a DataFrame's columns by the names it was fitted on; so does mcugen."""
+    pandas = require_package("pandas")
+    catboost = require_package("catboost")
+    X, y = _train_rows("breast_cancer")
+    frame = pandas.DataFrame(X[:, :6], columns=[f"reading {i}" for i in range(6)])
+    estimator = catboost.CatBoostClassifier(iterations=8, depth=3, thread_count=1, random_seed=0,
+                                            allow_writing_files=False, verbose=0).fit(frame, y)
+    model = codegen.convert(estimator, name="m")
+    assert model.ir.input.feature_names == tuple(frame.columns)
+    shuffled = frame[frame.columns[::-1]]
+    np.testing.assert_array_equal(model.predict(shuffled), estimator.predict(shuffled))
+    np.testing.assert_array_equal(model.predict(shuffled), estimator.predict(frame))
