@@ -277,3 +277,15 @@ def test_dataframe_columns_go_by_name():
     shuffled = frame[frame.columns[::-1]]
     np.testing.assert_array_equal(model.predict(shuffled), estimator.predict(shuffled))
     np.testing.assert_array_equal(model.predict(shuffled), estimator.predict(frame))
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regressor"])
+def test_scale_and_bias(kind):
+    """predict is scale * (sum of the leaves) + bias: the scale goes into every leaf, the bias is the base score."""
+    estimator = catboost_model(kind, iterations=8, depth=3).copy()
+    dimensions = 3 if kind == "multiclass" else 1
+    estimator.set_scale_and_bias(0.75, [0.5 * (d + 1) for d in range(dimensions)])
+    assert estimator.get_scale_and_bias()[0] == 0.75
+    X = border_rows(estimator, DATA[kind])
+    check_model(estimator, X, float_rounding=FLOAT64_ROUNDING, predict=_predict(estimator))
+    np.testing.assert_array_equal(read_trees(estimator).base_score, [0.5 * (d + 1) for d in range(dimensions)])
