@@ -228,10 +228,14 @@ class ConvertedModel:
 
     def estimator_predict(self, features: np.ndarray) -> np.ndarray:
         """The estimator's own `predict` on float rows. Rows come from a CSV, so an estimator
-        fitted on a DataFrame has no column names to check them against: not worth a warning."""
+        fitted on a DataFrame has no column names to check them against: not worth a warning.
+        One label per row (CatBoostClassifier returns a column of them for several classes)."""
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # inf rows: refused, counted
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            return self.estimator.predict(features)
+            predicted = self.estimator.predict(features)
+        if getattr(predicted, "ndim", 1) == 2 and predicted.shape[1] == 1:
+            return predicted[:, 0]
+        return predicted
 
     # ---- writing --------------------------------------------------------------------------
 

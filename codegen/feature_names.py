@@ -1,5 +1,5 @@
-"""Columns by name: a model trained on named features (a DataFrame, or an XGBoost / LightGBM
-file that records names) takes a CSV header or DataFrame naming them in any order; names that
+"""Columns by name: a model trained on named features (a DataFrame, or an XGBoost / LightGBM /
+CatBoost file that records names) takes a CSV header or DataFrame naming them in any order; names that
 differ, or columns extra or missing, are refused (scikit-learn refuses them too)."""
 
 from __future__ import annotations
@@ -29,7 +29,19 @@ def model_feature_names(estimator) -> tuple[str, ...] | None:
         names = getattr(estimator, "feature_names_in_", None)
     except AttributeError:  # LightGBM's wrapper raises one when it has no names
         names = None
+    if names is None and type(estimator).__module__.split(".")[0] == "catboost":
+        names = _catboost_names(estimator)
     return real_names(None if names is None else list(names))
+
+
+def _catboost_names(estimator) -> list[str] | None:
+    """CatBoost's `feature_names_` (its predict takes a DataFrame's columns by these names);
+    "0", "1", ... when it was fitted on an array: made up, so columns go by position."""
+    try:
+        names = [str(name) for name in estimator.feature_names_ or ()]
+    except Exception:  # an unfitted model: catboost raises its own error
+        return None
+    return None if names == [str(i) for i in range(len(names))] else names
 
 
 def column_order(given, names: tuple[str, ...], where: str) -> list[int] | None:

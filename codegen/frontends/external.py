@@ -1,5 +1,5 @@
-"""Tree models that are not scikit-learn trees: in-memory XGBoost and LightGBM models, their
-model files (frontends/native), and IsolationForest. One dispatch for `model_kind`/`read_trees`."""
+"""Tree models that are not scikit-learn trees: in-memory XGBoost, LightGBM and CatBoost models,
+their model files (frontends/native), and IsolationForest. One dispatch for `model_kind`/`read_trees`."""
 
 from __future__ import annotations
 
@@ -13,19 +13,23 @@ from codegen.ir.model import TreeEnsemble
 
 XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor", "XGBRanker")
 LIGHTGBM_WRAPPERS = ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")
+CATBOOST_WRAPPERS = ("CatBoostClassifier", "CatBoostRegressor")
 # a model document edited by hand can hold anything where a number or list belongs
 MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
-SUPPORTED = (*XGBOOST_WRAPPERS, "xgboost.Booster", *LIGHTGBM_WRAPPERS, "lightgbm.Booster",
-             "IsolationForest", "XGBoost .json/.ubj and LightGBM .txt model files")
+SUPPORTED = (*XGBOOST_WRAPPERS, "xgboost.Booster", *LIGHTGBM_WRAPPERS, "lightgbm.Booster", *CATBOOST_WRAPPERS,
+             "IsolationForest", "XGBoost .json/.ubj, LightGBM .txt and CatBoost .json/.cbm model files")
+LIBRARY_NAMES = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost"}
 
 
 def _library(estimator) -> str:
-    """"xgboost", "lightgbm", "native" or "" (by class and module name: no import needed)."""
+    """"xgboost", "lightgbm", "catboost", "native" or "" (by class and module name: no import needed)."""
     kind = type(estimator).__name__
     module = type(estimator).__module__.split(".")[0]
     if kind == "NativeModel" and module == "codegen":
         return "native"
     if module in ("xgboost", "lightgbm") and (kind in XGBOOST_WRAPPERS + LIGHTGBM_WRAPPERS or kind == "Booster"):
+        return module
+    if module == "catboost" and kind in CATBOOST_WRAPPERS:
         return module
     return ""
 
@@ -41,6 +45,12 @@ def read_external(estimator) -> TreeEnsemble:
     if library == "native":
         return _read_document(estimator.library, estimator.document, None, None)
     kind = type(estimator).__name__
+    if library == "catboost":
+        from codegen.frontends.catboost_model import estimator_document
+
+        document = estimator_document(estimator)  # refuses an unfitted model before classes_ is read
+        classes = tuple(estimator.classes_.tolist()) if kind == "CatBoostClassifier" else None
+        return _read_document("catboost", document, classes, int(estimator.n_features_in_))
     classes = tuple(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None
     if library == "xgboost":
         missing = getattr(estimator, "missing", np.nan)
@@ -66,7 +76,7 @@ def _read_document(library: str, document, classes, n_features) -> TreeEnsemble:
     try:
         return _read_checked(library, document, classes, n_features)
     except MALFORMED as error:
-        name = "XGBoost" if library == "xgboost" else "LightGBM"
+        name = LIBRARY_NAMES[library]
         detail = " ".join(str(error).split())[:120]
         raise UserError(f"the {name} model is malformed ({type(error).__name__}: {detail}); save it again with "
                         "save_model") from None
@@ -77,6 +87,10 @@ def _read_checked(library: str, document, classes, n_features) -> TreeEnsemble:
         from codegen.frontends.xgboost_model import read_xgboost_document
 
         return read_xgboost_document(document, classes=classes, n_features=n_features)
+    if library == "catboost":
+        from codegen.frontends.catboost_model import read_catboost_document
+
+        return read_catboost_document(document, classes=classes, n_features=n_features)
     from codegen.frontends.lightgbm_model import read_lightgbm_text
 
     return read_lightgbm_text(document, classes=classes)

@@ -1,5 +1,6 @@
 """Loading a fitted model from a file: .joblib, .pkl/.pickle (which run code), .skops, or the
-native model files of XGBoost (.json, .ubj) and LightGBM (.txt), read without pickle."""
+native model files of XGBoost (.json, .ubj), LightGBM (.txt) and CatBoost (.json, .cbm), read
+without pickle."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ PICKLE_WARNING = (
 )
 
 
-READ_FORMATS = (".joblib, .pkl, .pickle (pickled models), .skops, XGBoost .json / .ubj and LightGBM .txt "
-                "(from save_model)")
+READ_FORMATS = (".joblib, .pkl, .pickle (pickled models), .skops, XGBoost .json / .ubj, LightGBM .txt and "
+                "CatBoost .json / .cbm (from save_model)")
 # Pickled models of these libraries need the library installed to load: name the extra.
-OPTIONAL_LIBRARIES = ("xgboost", "lightgbm")
+OPTIONAL_LIBRARIES = ("xgboost", "lightgbm", "catboost")
 # estimator -> the scikit-learn version that pickled it, when another than the running one
 _WRITTEN_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Other native model files of those libraries, which are not read (the old binary formats)

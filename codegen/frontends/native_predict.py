@@ -1,5 +1,5 @@
 """`predict` for a model file, by its own library (what `verify` compares the C with): needs
-xgboost or lightgbm, named in a one-line error when missing. Classes are decided as the
+xgboost, lightgbm or catboost, named in a one-line error when missing. Classes are decided as the
 libraries' scikit-learn wrappers decide them."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ def library_predict(library: str, document, post: str, X: np.ndarray) -> np.ndar
     package = _package(library)
     if library == "xgboost":
         return _xgboost_predict(package, document, post, X)
+    if library == "catboost":
+        return _catboost_predict(package, document, post, X)
     return _lightgbm_predict(package, document, post, X)
 
 
@@ -85,6 +87,31 @@ def _lightgbm_predict(lgb, text: str, post: str, X: np.ndarray) -> np.ndarray:
     return np.argmax(np.column_stack([1.0 - output, output]), axis=1)  # LGBMClassifier's rule
 
 
+def _catboost_model(catboost, document: dict):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.json"
+        path.write_text(json.dumps(document))
+        model = catboost.CatBoost()
+        try:
+            model.load_model(str(path), format="json")
+        except Exception as error:  # catboost.CatBoostError
+            raise _library_refused("catboost", error) from None
+    return model
+
+
+def _catboost_predict(catboost, document: dict, post: str, X: np.ndarray) -> np.ndarray:
+    """CatBoost's Class rule (eval_helpers' PrepareEval): binary raw > 0, else the first largest raw score."""
+    raw = np.asarray(_catboost_model(catboost, document).predict(X, prediction_type="RawFormulaVal"))
+    if post in REGRESSION_POSTS:
+        return raw
+    if raw.ndim == 2:
+        return np.argmax(raw, axis=1)
+    return (raw > 0).astype(np.int64)
+
+
 def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> np.ndarray:
     """The library's class probabilities (rows x classes), as its scikit-learn wrapper gives them."""
     X = np.asarray(X, dtype=np.float32)
@@ -93,6 +120,8 @@ def library_predict_proba(library: str, document, post: str, X: np.ndarray) -> n
     package = _package(library)
     if library == "xgboost":
         output = _xgboost_output(package, document, X)
+    elif library == "catboost":
+        output = np.asarray(_catboost_model(package, document).predict(X, prediction_type="Probability"))
     else:
         output = _lightgbm_booster(package, document).predict(X)
     return output if output.ndim == 2 else np.column_stack([1.0 - output, output])

@@ -6,7 +6,8 @@ from __future__ import annotations
 from codegen.ir.model import SCORES_MARGIN, SCORES_PATH_LENGTH, TreeEnsemble
 
 # How each library hands out the raw margin that the scores are
-RAW_MARGIN_CALL = {"xgboost": "output_margin=True", "lightgbm": "raw_score=True"}
+RAW_MARGIN_CALL = {"xgboost": "output_margin=True", "lightgbm": "raw_score=True",
+                   "catboost": "prediction_type='RawFormulaVal'"}
 DEFAULT_RAW_MARGIN_CALL = "decision_function"
 
 
