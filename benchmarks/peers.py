@@ -131,6 +131,13 @@ def _xgboost_classifier(**params):
     return XGBClassifier(**params)
 
 
+def _catboost_classifier(**params):
+    """CatBoost likewise (`mcugen[catboost]`); no other tool here converts it."""
+    from catboost import CatBoostClassifier
+
+    return CatBoostClassifier(**params)
+
+
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("rf10-digits", "RandomForestClassifier(n_estimators=10, max_depth=8) on digits", "trees",
               _digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=SEED)),
@@ -147,6 +154,9 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("xgb50-cancer", "XGBClassifier(n_estimators=50, max_depth=4, base_score=0.5) on breast_cancer",
               "trees", _breast_cancer,
               lambda: _xgboost_classifier(n_estimators=50, max_depth=4, base_score=0.5, random_state=SEED)),
+    ModelSpec("cat50-cancer", "CatBoostClassifier(iterations=50, depth=4) on breast_cancer", "trees",
+              _breast_cancer, lambda: _catboost_classifier(iterations=50, depth=4, random_seed=SEED, thread_count=1,
+                                                           verbose=0, allow_writing_files=False)),
     ModelSpec("mlp-digits", "MLPClassifier(hidden_layer_sizes=(32,)) on digits (64-32-10)", "mlp",
               _digits, lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=600, random_state=SEED),
               chips=("atmega2560", "cortex-m4")),
