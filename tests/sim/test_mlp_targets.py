@@ -1,5 +1,6 @@
 """The digits MLP (64-32-10, relu, inputs load_digits().data / 16) on simulated chips:
-predictions and scores equal the interpreter on every one of the 540 test rows, and the cycle and
+predictions and scores equal the interpreter on 180 of the 540 test rows (every third; the host
+tests check all of them), and the cycle and
 instruction counts are the exact ones measured with Debian bookworm's avr-gcc 5.4.0 / simavr
 and arm-none-eabi-gcc 12.2 / unicorn 2.1.4 (deterministic; a change means the generated C,
 the compiler or the harness changed)."""
@@ -26,16 +27,16 @@ from codegen.harness.targets import run_on_target
 pytestmark = pytest.mark.sim
 
 MACS = 64 * 32 + 32 * 10
-# (target, extra cflags): (sum of the counts over the test rows, first five counts)
+# (target, extra cflags): (sum of the counts over the simulated rows, first five counts)
 # The asm paths (AVR; Cortex-M4 DSP) and their C fallbacks (DIGITS_NO_ASM: plain C on the AVR,
 # SXTB16/SMLAD C on the M4; DIGITS_NO_SIMD: plain C on the M4) all equal the interpreter.
 EXPECTED = {
-    ("atmega328p", ()): (14_843_767, [27478, 27505, 27571, 27446, 27474]),
-    ("atmega328p", ("-DDIGITS_NO_ASM",)): (113_786_315, [210501, 210723, 209329, 211481, 211141]),
-    ("cortex-m4", ()): (1_427_766, [2644, 2646, 2644, 2643, 2643]),
+    ("atmega328p", ()): (4_947_807, [27478, 27446, 27435, 27385, 27468]),
+    ("atmega328p", ("-DDIGITS_NO_ASM",)): (37_937_688, [210501, 211481, 211309, 212758, 211051]),
+    ("cortex-m4", ()): (475_897, [2644, 2643, 2643, 2644, 2644]),
     # the C input codes read each float's bits with one load, not a memcpy call (63 fewer)
-    ("cortex-m4", ("-DDIGITS_NO_ASM",)): (6_866_106, [12715, 12717, 12715, 12714, 12714]),
-    ("cortex-m4", ("-DDIGITS_NO_SIMD",)): (7_909_966, [14650, 14651, 14650, 14648, 14649]),
+    ("cortex-m4", ("-DDIGITS_NO_ASM",)): (2_288_677, [12715, 12714, 12714, 12715, 12715]),
+    ("cortex-m4", ("-DDIGITS_NO_SIMD",)): (2_636_644, [14650, 14648, 14646, 14649, 14644]),
 }
 # Upper bounds per MAC of a whole inference (input codes, requantisation and argmax included).
 PER_MAC = {
@@ -64,7 +65,7 @@ def test_digits_mlp_on_target(target: str, cflags: tuple, require_target: Callab
     converted = codegen.convert(model, name="digits", calibration=X_train)
     header = tmp_path / "digits.h"
     header.write_text(converted.header_text)
-    rows = X_test.astype(np.float32)
+    rows = X_test[::3].astype(np.float32)
     run = run_on_target(target, header, "digits", rows, "float32", with_scores=True, extra_cflags=cflags)
     expected = converted.interpret(rows)
     np.testing.assert_array_equal(run.predictions, expected.predictions)
