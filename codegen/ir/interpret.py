@@ -49,7 +49,7 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray, early_exit: bool = True) ->
     running = np.ones(n_rows, dtype=bool)  # not yet decided by an early exit
     early_class = np.zeros(n_rows, dtype=np.int64)
     exit_compares = np.zeros(n_rows, dtype=np.int64)
-    for tree, root in enumerate(ir.roots):
+    for tree, leaf, tree_visits in _walked_trees(ir, keys, nan):
         if tree in checks:
             acc = votes if ir.leaf_encoding == "class" else scores
             check = check_argmax if plan.kind == "argmax" else check_sign
@@ -57,21 +57,7 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray, early_exit: bool = True) ->
             exit_compares += np.where(running, compares, 0)
             early_class = np.where(running & decided, chosen, early_class)
             running &= ~decided
-        child = np.full(n_rows, int(root), dtype=np.int64)
-        while True:
-            at_node = child >= 0
-            if not at_node.any():
-                break
-            node = child[at_node]
-            feature = ir.feature[node]
-            go_left = np.where(
-                nan[rows[at_node], feature],
-                ir.missing_left[node],
-                keys[rows[at_node], feature] <= ir.threshold[node],
-            )
-            child[at_node] = np.where(go_left, ir.left[node], ir.right[node])
-            visits += at_node & running
-        leaf = -child - 1
+        visits += np.where(running, tree_visits, 0)
         if ir.leaf_encoding in ("dense", "sparse"):
             scores = scores + ir.leaf_values[leaf]
             adds = ir.n_outputs if ir.leaf_encoding == "dense" else np.count_nonzero(ir.leaf_values[leaf], axis=1)
@@ -90,6 +76,34 @@ def interpret_trees(ir: TreeEnsemble, X: np.ndarray, early_exit: bool = True) ->
     predictions = np.where(running, predictions, early_class)
     counts = _op_counts(ir, visits, touched, running, exit_compares)
     return Interpretation(predictions, scores, counts)
+
+
+WALK_CELLS = 1 << 22  # rows x trees walked together: a few tens of MB of index arrays at most
+
+
+def _walked_trees(ir: TreeEnsemble, keys: np.ndarray, nan: np.ndarray):
+    """(tree, leaf index per row, nodes visited per row) for each tree in order. The trees of a
+    block are walked together, one numpy step per level over every (row, tree) still at a node,
+    so a forest of hundreds of shallow trees costs its depth in steps, not trees x depth."""
+    n_rows, n_trees = keys.shape[0], len(ir.roots)
+    block = max(1, min(n_trees, WALK_CELLS // max(n_rows, 1)))
+    for first in range(0, n_trees, block):
+        roots = np.asarray(ir.roots[first:first + block], dtype=np.int64)
+        width = len(roots)
+        child = np.tile(roots, n_rows)  # cell r * width + t: row r in tree first + t
+        visits = np.zeros(child.size, dtype=np.int64)
+        active = np.flatnonzero(child >= 0)
+        while active.size:
+            node = child[active]
+            row = active // width
+            feature = ir.feature[node]
+            go_left = np.where(nan[row, feature], ir.missing_left[node], keys[row, feature] <= ir.threshold[node])
+            child[active] = np.where(go_left, ir.left[node], ir.right[node])
+            visits[active] += 1
+            active = active[child[active] >= 0]
+        leaves, visits = (-child - 1).reshape(n_rows, width), visits.reshape(n_rows, width)
+        for t in range(width):
+            yield first + t, leaves[:, t], visits[:, t]
 
 
 def _as_input(ir: TreeEnsemble, X: np.ndarray) -> np.ndarray:
