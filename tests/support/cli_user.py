@@ -83,9 +83,9 @@ def _cli_in_this_process(arguments, cwd, environment, umask, out, err) -> None:
         opened = os.open(path, mode, 0o600)
         os.dup2(opened, fd)
         os.close(opened)
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = open(1, "w", closefd=False)
-    sys.stderr = open(2, "w", closefd=False)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 -- the process's own streams, closed at exit
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     code = 0
     try:
         from codegen.cli import main
