@@ -113,7 +113,7 @@ def test_no_candidate_within_budgets_exits_1_with_the_closest_and_no_header(iris
 
 def test_sigint_leaves_the_output_folder_as_it_was(tmp_path):
     X, y = load_digits(return_X_y=True)
-    model = RandomForestClassifier(n_estimators=30, random_state=0).fit(X[:900], y[:900])
+    model = RandomForestClassifier(n_estimators=8, max_depth=8, random_state=0).fit(X[:900], y[:900])
     args = _write_case((model, X[900:1200], y[900:1200]), tmp_path)
     out = tmp_path / "out"
     out.mkdir()
