@@ -15,6 +15,7 @@ from codegen.backends.early_exit_c import exit_context, ifelse_check
 from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
+from codegen.backends.table_shape import TableShape, table_shape
 from codegen.backends.targets import profile
 from codegen.chips import chip_flash_bytes
 from codegen.input_types import INPUT_TYPES
@@ -25,7 +26,6 @@ from codegen.ir.meaning import score_meaning
 from codegen.ir.model import POST_SIGNED_SQUARE, TreeEnsemble
 from codegen.settings import Settings
 
-TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
 BYTE_WINDOW = 64  # the AVR's ldd reaches 0..63 bytes past a base pointer
 BASE_CYCLES = 8  # a base pointer held in a register pair: push, pop, set-up
 # Cores with Thumb-2 compare against most float thresholds as an immediate (or one literal), so
@@ -41,8 +41,8 @@ def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: i
         context.update(_ifelse_context(ir, settings))
         _add_exit_checks(context)
         return render("tree_ifelse.h.j2", context)
-    placement = table_placement(settings, estimate_table_bytes(ir))
-    context.update(_table_context(ir, settings.name, placement))
+    shape = table_shape(ir)
+    context.update(_table_context(ir, settings.name, table_placement(settings, shape.code_bytes), shape))
     return render("tree_table.h.j2", context)
 
 
@@ -53,7 +53,7 @@ def table_placement(settings: Settings, table_bytes: int) -> Placement:
 
 
 def estimate_table_bytes(ir: TreeEnsemble) -> int:
-    return TABLE_CODE_BYTES + flash_tables.total_bytes(_table_context(ir, "m")["tables"])
+    return table_shape(ir).code_bytes
 
 
 def code_shape(ir: TreeEnsemble) -> str:
@@ -297,9 +297,9 @@ def _nested_branches(ir: TreeEnsemble, tree: int, conditions: list[str], upper: 
 
 # ---- table layout ---------------------------------------------------------------------------
 
-def _table_context(ir: TreeEnsemble, name: str, placement: Placement = NEAR) -> dict:
+def _table_context(ir: TreeEnsemble, name: str, placement: Placement, shape: TableShape) -> dict:
     n_nodes, upper = ir.n_nodes, name.upper()
-    index_ctype = c_text.unsigned_type(n_nodes + ir.n_leaves)
+    index_ctype, feature_ctype, threshold_ctype = shape.index_ctype, shape.feature_ctype, shape.threshold_ctype
 
     def child_index(children: np.ndarray) -> np.ndarray:
         children = children.astype(np.int64)
@@ -311,18 +311,15 @@ def _table_context(ir: TreeEnsemble, name: str, placement: Placement = NEAR) -> 
     if ir.input.is_float:
         # missing_left rides in the lowest bit of the feature number
         features = ir.feature.astype(np.int64) * 2 + ir.missing_left.astype(np.int64)
-        threshold_ctype = "int32_t"
         node_test = f"{name}_le_key({name}_bits(x, (unsigned)(f >> 1)), t, f & 1u)"
     else:
         features = ir.feature.astype(np.int64)
-        threshold_ctype = INPUT_TYPES[ir.input.dtype].ctype
         node_test = "x[f] <= t"
-    feature_ctype = c_text.unsigned_type(int(features.max(initial=0)))
     feature = table("feature", feature_ctype, features)
-    threshold_tables, threshold_read = _threshold_tables(ir, name, threshold_ctype, placement)
+    threshold_tables, threshold_read = _threshold_tables(ir, name, shape, placement)
     left, right = table("left", index_ctype, child_index(ir.left)), table("right", index_ctype, child_index(ir.right))
     roots = table("roots", index_ctype, child_index(ir.roots))
-    leaf_tables, leaf_action = _table_leaves(ir, name, placement)
+    leaf_tables, leaf_action = _table_leaves(ir, name, shape.value_ctype, placement)
     return {
         "half_words": False,
         "exact_key": _array(f"{name}_exact_key", "int32_t", []),
@@ -344,24 +341,21 @@ def _table_context(ir: TreeEnsemble, name: str, placement: Placement = NEAR) -> 
     }
 
 
-def _threshold_tables(ir: TreeEnsemble, name: str, ctype: str, placement: Placement) -> tuple[list[dict], str]:
+def _threshold_tables(ir: TreeEnsemble, name: str, shape: TableShape, placement: Placement) -> tuple[list[dict], str]:
     """Thresholds inline per node, or (when it is smaller) an index into the distinct ones."""
-    upper, bits = name.upper(), _bits(ctype)
-    distinct, index = np.unique(ir.threshold, return_inverse=True)
-    index_ctype = c_text.unsigned_type(max(len(distinct) - 1, 0))
-    shared_bytes = len(distinct) * bits // 8 + ir.n_nodes * _bits(index_ctype) // 8
-    if shared_bytes < ir.n_nodes * bits // 8:
+    upper, ctype = name.upper(), shape.threshold_ctype
+    if shape.shared_thresholds:
+        distinct, index = np.unique(ir.threshold, return_inverse=True)
         values = _array(f"{name}_threshold_value", ctype, distinct, placement)
-        positions = _array(f"{name}_threshold", index_ctype, index, placement)
+        positions = _array(f"{name}_threshold", shape.threshold_index_ctype, index, placement)
         position = flash_tables.read(upper, positions, "n")
         return [values, positions], f"({ctype}){flash_tables.read(upper, values, position)}"
     thresholds = _array(f"{name}_threshold", ctype, ir.threshold, placement)
     return [thresholds], f"({ctype}){flash_tables.read(upper, thresholds, 'n')}"
 
 
-def _table_leaves(ir: TreeEnsemble, name: str, placement: Placement) -> tuple[list[dict], list[str]]:
+def _table_leaves(ir: TreeEnsemble, name: str, value_ctype: str, placement: Placement) -> tuple[list[dict], list[str]]:
     upper = name.upper()
-    value_bits = 8 * leaf_bytes(ir)
 
     def table(suffix: str, ctype: str, values) -> dict:
         return _array(f"{name}_{suffix}", ctype, values, placement)
@@ -370,11 +364,10 @@ def _table_leaves(ir: TreeEnsemble, name: str, placement: Placement) -> tuple[li
         return flash_tables.read(upper, table, index)
 
     if ir.leaf_encoding == "class":
-        classes = table("leaf_class", f"uint{value_bits}_t", ir.leaf_values[:, 0])
+        classes = table("leaf_class", value_ctype, ir.leaf_values[:, 0])
         if ir.returns_leaf_class:
             return [classes], [f"return ({c_text.unsigned_type(max(ir.n_outputs - 1, 0))}){read(classes, 'leaf')};"]
         return [classes], [f"++acc[{read(classes, 'leaf')}]; {upper}_COUNT_LEAF(1);"]
-    value_ctype = f"int{value_bits}_t"
     if ir.leaf_encoding == "scalar":
         values = table("leaf_value", value_ctype, ir.leaf_values[:, 0])
         value = f"(int32_t)({value_ctype}){read(values, 'leaf')}"
@@ -399,10 +392,6 @@ def _table_leaves(ir: TreeEnsemble, name: str, placement: Placement) -> tuple[li
         "}",
     ]
     return [start, entry_output, entry_value], action
-
-
-def _bits(ctype: str) -> int:
-    return int("".join(ch for ch in ctype if ch.isdigit()))
 
 
 def _array(name: str, ctype: str, values, placement: Placement = NEAR) -> dict:
