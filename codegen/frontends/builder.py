@@ -31,6 +31,24 @@ from codegen.ir.model import (
 )
 
 
+def joined_ensemble(parts: Mapping[str, list[np.ndarray]], roots: Sequence[int], n_outputs: int,
+                    **fields) -> TreeEnsemble:
+    """A TreeEnsemble from per-tree blocks of node arrays ("feature", "threshold", "left",
+    "right", "missing": missing goes left; "leaves": rows of n_outputs values), joined in
+    order; `fields` are the rest (input, base_score, post, estimator, ...)."""
+    joined = {name: np.concatenate(blocks) if blocks else np.zeros(0) for name, blocks in parts.items()}
+    return TreeEnsemble(
+        feature=joined["feature"].astype(np.int32),
+        threshold=joined["threshold"].astype(np.float64),
+        left=joined["left"].astype(np.int32),
+        right=joined["right"].astype(np.int32),
+        missing_left=joined["missing"].astype(bool),
+        roots=np.asarray(roots, dtype=np.int32),
+        leaf_values=joined["leaves"].reshape(-1, n_outputs),
+        **fields,
+    )
+
+
 class EnsembleBuilder:
     def __init__(self, n_outputs: int):
         self.n_outputs = n_outputs

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import boosting_facts, boosting_post
+from codegen.frontends.builder import boosting_facts, boosting_post, joined_ensemble
 from codegen.frontends.expanded_size import MAX_EXPANDED_NODES
 from codegen.ir.model import InputSpec, TreeEnsemble
 
@@ -256,17 +256,5 @@ def _assemble(trees: list, flat: list[int], nan_right: list[bool], n_outputs: in
         roots.append(node_offset if depth else -leaf_offset - 1)
         node_offset += n_inner
         leaf_offset += n_inner + 1
-    joined = {name: np.concatenate(blocks) if blocks else np.zeros(0) for name, blocks in parts.items()}
-    return TreeEnsemble(
-        input=InputSpec(n_features=max(flat, default=-1) + 1),
-        feature=joined["feature"].astype(np.int32),
-        threshold=joined["threshold"].astype(np.float64),
-        left=joined["left"].astype(np.int32),
-        right=joined["right"].astype(np.int32),
-        missing_left=joined["missing"].astype(bool),
-        roots=np.asarray(roots, dtype=np.int32),
-        leaf_values=joined["leaves"].reshape(-1, n_outputs),
-        base_score=np.zeros(n_outputs),
-        post="identity",
-        estimator="CatBoost",
-    )
+    return joined_ensemble(parts, roots, n_outputs, input=InputSpec(n_features=max(flat, default=-1) + 1),
+                           base_score=np.zeros(n_outputs), post="identity", estimator="CatBoost")

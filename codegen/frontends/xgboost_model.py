@@ -29,7 +29,7 @@ import json
 import numpy as np
 
 from codegen.errors import UserError
-from codegen.frontends.builder import boosting_facts, boosting_post
+from codegen.frontends.builder import boosting_facts, boosting_post, joined_ensemble
 from codegen.frontends.xgboost_checks import check_model_counts, check_weight_drop
 from codegen.ir.model import POST_POSITIVE, SUM_FLOAT32, InputSpec, TreeEnsemble
 
@@ -179,18 +179,5 @@ def _assemble(trees, groups, n_outputs, spec, base, post, classes, estimator, we
         roots.append(where[0])
         node_offset += len(internal)
         leaf_offset += len(leaves)
-    joined = {name: np.concatenate(blocks) if blocks else np.zeros(0) for name, blocks in parts.items()}
-    return TreeEnsemble(
-        input=spec,
-        feature=joined["feature"].astype(np.int32),
-        threshold=joined["threshold"].astype(np.float64),
-        left=joined["left"].astype(np.int32),
-        right=joined["right"].astype(np.int32),
-        missing_left=joined["missing"].astype(bool),
-        roots=np.asarray(roots, dtype=np.int32),
-        leaf_values=joined["leaves"].reshape(-1, n_outputs),
-        base_score=base,
-        post=post,
-        classes=classes,
-        estimator=estimator,
-    )
+    return joined_ensemble(parts, roots, n_outputs, input=spec, base_score=base, post=post, classes=classes,
+                           estimator=estimator)
