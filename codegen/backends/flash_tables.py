@@ -61,7 +61,8 @@ def array(name: str, ctype: str, values, placement: Placement = NEAR) -> dict:
     table = {"name": name, "ctype": ctype, "bits": bits, "size": _padded(max(values.size, 1), pad),
              "rows": _rows(values, pad), "far": placement.far, "chunks": []}
     per_chunk = placement.chunk_bytes // (bits // 8) if placement.chunk_bytes else 0
-    if per_chunk and values.size * bits // 8 > placement.chunk_bytes:
+    per_chunk -= per_chunk % 2 if pad else 0  # a padded chunk must stay within the limit too
+    if per_chunk and table["size"] * bits // 8 > placement.chunk_bytes:
         table["rows"] = []
         table["index_ctype"] = c_text.unsigned_type(values.size)
         for number, start in enumerate(range(0, values.size, per_chunk)):

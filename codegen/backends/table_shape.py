@@ -12,15 +12,12 @@ from functools import cached_property
 import numpy as np
 
 from codegen.backends import c_text
+from codegen.backends.flash_tables import bits_of
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpret import leaf_bytes
 from codegen.ir.model import TreeEnsemble
 
 TABLE_CODE_BYTES = 160  # the walking loop itself, roughly
-
-
-def bits_of(ctype: str) -> int:
-    return int("".join(ch for ch in ctype if ch.isdigit()))
 
 
 @dataclass(frozen=True)

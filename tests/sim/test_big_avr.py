@@ -138,3 +138,15 @@ def test_placement_rules():
     assert not flash_tables.placement_for("avr", small_chip, 100_000).far
     assert flash_tables.placement_for("avr", small_chip, 1).chunk_bytes == 32_767
     assert flash_tables.placement_for("cortex-m4", big_chip, 10**6) == flash_tables.NEAR
+
+
+@pytest.mark.parametrize("values", [32_767, 32_768, 65_535])
+def test_far_byte_tables_padded_to_even_stay_within_the_array_limit(values):
+    """A far byte table is padded to an even length: an odd 32,767-value chunk would become a
+    32,768-byte array, which avr-gcc refuses ("size of array is too large"; found on a 100-tree
+    26-class forest on the ATmega2560)."""
+    placement = flash_tables.placement_for("avr", 256 * 1024, 10**6)
+    table = flash_tables.array("m_t", "uint8_t", np.arange(values) % 251, placement)
+    parts = table["chunks"] or [table]
+    assert all(part["size"] <= flash_tables.AVR_MAX_ARRAY_BYTES and part["size"] % 2 == 0 for part in parts)
+    assert sum(part["size"] for part in parts) >= values
