@@ -80,12 +80,14 @@ _STM32_DEFINES = ("-DARDUINO_ARCH_STM32", "-DARDUINO=10808", "-DPLATFORMIO=60118
 _M4_HARD_FLOAT = ("-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard")
 
 
-def _avr(name: str, flash: int, ram: int, row_budget: int, boards: tuple[Board, ...] = ()) -> Chip:
+def avr_chip(name: str, flash: int, ram: int, row_budget: int, boards: tuple[Board, ...] = ()) -> Chip:
+    """An AVR part: simavr models it, memory and all, so its build measures the real flash."""
     return Chip(name, "avr", flash, ram, 8, names_a_part=True, boards=boards,
                 simulator=Simulator("avr", flash, ram, mmcu=name, row_budget=row_budget))
 
 
-def _cortex_m(name: str, flash: int, ram: int, machine: str, boards: tuple[Board, ...] = ()) -> Chip:
+def cortex_m_chip(name: str, flash: int, ram: int, machine: str, boards: tuple[Board, ...] = ()) -> Chip:
+    """A Cortex-M core (its own family), run on a qemu mps2 image; every core but the M0 has Thumb-2."""
     return Chip(name, name, flash, ram, 32, thumb2=name != "cortex-m0", boards=boards,
                 simulator=Simulator("cortex-m", SIM_REGION, SIM_REGION, machine=machine, cpu=name))
 
@@ -95,13 +97,13 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
     Chip("host", "host", 2**31, 2**31, 64),
     Chip("avr", "avr", 32 * 1024, 2 * 1024, 8, names_a_part=True, simulated_as="atmega328p"),
     # avr-gcc arrays stay below 32 KiB: the row budgets
-    _avr("atmega328p", 32_768, 2_048, 4_096, boards=(
+    avr_chip("atmega328p", 32_768, 2_048, 4_096, boards=(
         Board("uno", "uno", "atmelavr", "arduino", "avr (ATmega328P)", "Timer1 cycles", 16_000_000, 32_256, 2_048,
               115200, SERIAL_BAUD, cross_compiler="avr-gcc", build_flags=_AVR_BUILD_FLAGS,
               cflags=("-mmcu=atmega328p", "-DF_CPU=16000000L", "-DARDUINO_AVR_UNO", *_AVR_DEFINES,
                       *_AVR_BUILD_FLAGS)),
     )),
-    _avr("atmega2560", 262_144, 8_192, 32_767, boards=(
+    avr_chip("atmega2560", 262_144, 8_192, 32_767, boards=(
         Board("megaatmega2560", "megaatmega2560", "atmelavr", "arduino", "avr (ATmega2560)", "Timer1 cycles",
               16_000_000, 253_952, 8_192, 115200, SERIAL_BAUD, cross_compiler="avr-gcc",
               build_flags=_AVR_BUILD_FLAGS,
@@ -112,7 +114,7 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
     # ARMv7-M instruction set contains it); unicorn counts with its Cortex-M0 CPU model. Neither
     # rejects Thumb-2 instructions, so the cycle model (cycle_model.py) does: an executed
     # instruction outside ARMv6-M fails the run.
-    _cortex_m("cortex-m0", 32 * 1024, 8 * 1024, "mps2-an385", boards=(
+    cortex_m_chip("cortex-m0", 32 * 1024, 8 * 1024, "mps2-an385", boards=(
         # raspberrypi's Arduino core for the Pico is Arduino-mbed (ARDUINO_ARCH_MBED_RP2040).
         Board("rpipico", "pico", "raspberrypi", "arduino", "cortex-m0+ (RP2040)",
               "TIMERAWL microseconds (M0+ has no cycle counter)", 133_000_000, 2_097_152, 270_336, None,
@@ -121,8 +123,8 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
                       "-DARDUINO_ARCH_MBED_RP2040", "-DARDUINO_ARCH_MBED", "-DARDUINO=10808",
                       "-DPLATFORMIO=60118")),
     )),
-    _cortex_m("cortex-m3", 256 * 1024, 64 * 1024, "mps2-an385"),
-    _cortex_m("cortex-m4", 512 * 1024, 128 * 1024, "mps2-an386", boards=(
+    cortex_m_chip("cortex-m3", 256 * 1024, 64 * 1024, "mps2-an385"),
+    cortex_m_chip("cortex-m4", 512 * 1024, 128 * 1024, "mps2-an386", boards=(
         Board("nucleo_f401re", "nucleo_f401re", "ststm32", "arduino", "cortex-m4 (STM32F401RE)",
               "DWT CYCCNT cycles", 84_000_000, 524_288, 98_304, None, SERIAL_BAUD, upload_protocol="stlink",
               cross_compiler="arm-none-eabi-gcc",
@@ -134,7 +136,7 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
               cflags=(*_M4_HARD_FLOAT, "-DF_CPU=80000000L", "-DSTM32L4xx", "-DSTM32L432xx",
                       "-DARDUINO_NUCLEO_L432KC", *_STM32_DEFINES)),
     )),
-    _cortex_m("cortex-m7", 1024 * 1024, 256 * 1024, "mps2-an500"),
+    cortex_m_chip("cortex-m7", 1024 * 1024, 256 * 1024, "mps2-an500"),
     Chip("esp32", "esp32", 4 * 1024 * 1024, 320 * 1024, 32, boards=(
         Board("esp32dev", "esp32dev", "espressif32", "arduino", "xtensa lx6 (ESP32)", "CCOUNT cycles",
               240_000_000, 4_194_304, 327_680, 921600, SERIAL_BAUD,

@@ -21,7 +21,7 @@ from codegen.harness import toolchains
 
 NEW = "atmega1284p"
 BOARD = "mightycore1284"
-ROW = chips._avr(NEW, 131_072, 16_384, 32_767, boards=(
+ROW = chips.avr_chip(NEW, 131_072, 16_384, 32_767, boards=(
     chips.Board(BOARD, "ATmega1284P", "atmelavr", "arduino", "avr (ATmega1284P)", "Timer1 cycles", 16_000_000,
                 130_048, 16_384, 115200, chips.SERIAL_BAUD, cross_compiler="avr-gcc",
                 build_flags=("-mrelax",),
