@@ -9,6 +9,7 @@ import time
 
 import click
 
+from codegen.chips import family_of
 from codegen.cli_common import (
     OneLineErrors,
     convert_model_file,
@@ -23,7 +24,7 @@ from codegen.cli_common import (
     warn,
 )
 from codegen.errors import UserError
-from codegen.settings import simulated_chip, target_family
+from codegen.settings import simulated_chip
 from codegen.version import __version__
 
 # a header this big takes a noticeable while to compile: say so before starting
@@ -50,7 +51,7 @@ def main():
 @user_errors
 def convert(output, target, **options):
     """Convert MODEL to a C header <name>.h (and <name>.json) in the folder OUTPUT."""
-    converted = convert_model_file(options, target_family(target), chip=target)
+    converted = convert_model_file(options, family_of(target), chip=target)
     for path in converted.save(output):
         click.echo(f"wrote {path}")
     report = converted.report()
@@ -65,7 +66,7 @@ def convert(output, target, **options):
 @user_errors
 def inspect(target, as_json, **options):
     """Show what converting MODEL gives: structure, sizes, types; writes nothing."""
-    report = convert_model_file(options, target_family(target), chip=target).report()
+    report = convert_model_file(options, family_of(target), chip=target).report()
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
         return
@@ -98,7 +99,7 @@ def verify_command(data, labels, target, samples, proba, as_json, quantize, **op
     from codegen.verification import format_result, passed, verify
 
     chip = simulated_chip(target)
-    settings = settings_from(options, target_family(chip), chip)  # bad options fail before any file is read
+    settings = settings_from(options, family_of(chip), chip)  # bad options fail before any file is read
     if quantize and settings.input == "float32":
         raise UserError("--quantize turns real values into integer readings; give the --input type "
                         "(int8, int16, ...) with its --scale and --zero-point")
@@ -107,7 +108,7 @@ def verify_command(data, labels, target, samples, proba, as_json, quantize, **op
     if quantize:
         X = quantized_rows(X, settings)
     y = read_label_file(labels, len(X))
-    converted = convert_model_file(options, target_family(chip), chip=chip, fallback_calibration=X,
+    converted = convert_model_file(options, family_of(chip), chip=chip, fallback_calibration=X,
                                    check_passes=True, estimator=estimator)
     started = _announce_build(converted, chip, min(samples, len(X)))
     result = verify(converted, X, y, target=chip, samples=samples)

@@ -14,8 +14,9 @@ import traceback
 
 import click
 
+from codegen import chips
 from codegen.errors import UserError
-from codegen.settings import INPUT_TYPES, LAYOUTS, TARGET_NAMES, InputQuantization, Settings
+from codegen.settings import INPUT_TYPES, LAYOUTS, InputQuantization, Settings
 
 DEFAULTS = {"name": "model", "layout": "auto", "input_type": "float32", "scale": "1", "zero_point": "0",
             "calibration": None}
@@ -87,9 +88,26 @@ def _quiet_exit_on_closed_stdout():
     sys.exit(128 + signal.SIGPIPE)
 
 
+class TableChoice(click.Choice):
+    """A choice among names read from codegen/chips.py when the command line is parsed, not
+    when this module is imported, so a chip row added at run time is a valid choice."""
+
+    def __init__(self, names) -> None:
+        self._names = names
+        super().__init__(names())
+
+    @property
+    def choices(self):
+        return tuple(self._names())
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass  # click.Choice.__init__ sets them; they are always read from the table
+
+
 def target_option(default: str = "host", help_text: str = "Chip or family the code is tuned for "
                   "(--layout auto weighs its flash); chips convert for their family."):
-    return click.option("--target", type=click.Choice(TARGET_NAMES), default=default, show_default=True,
+    return click.option("--target", type=TableChoice(chips.target_names), default=default, show_default=True,
                         help=help_text)
 
 

@@ -5,26 +5,11 @@ either fits, or is refused with the numbers. Without the compiler the estimate d
 
 from __future__ import annotations
 
+from codegen.chips import built_part
 from codegen.errors import UserError
 
 # Above this share of the chip's flash (estimated) the build decides.
 UNCERTAIN_SHARE = 0.7
-
-
-def built_part(chip: str, family: str) -> str | None:
-    """The simulator target that builds for this chip or board, if there is one."""
-    from codegen.device.boards import BOARDS
-    from codegen.harness import avr
-
-    if chip in avr.CHIPS:
-        return chip
-    if family == "avr" and chip == "avr":
-        return "atmega328p"
-    board = BOARDS.get(chip)
-    if board is not None:
-        mcu = next((flag.split("=", 1)[1] for flag in board.cflags if flag.startswith("-mmcu=")), None)
-        return mcu if mcu in avr.CHIPS else None
-    return None
 
 
 def confirm_fits(header_text: str, settings, estimate: int, flash: int, what: str) -> None:
@@ -34,7 +19,7 @@ def confirm_fits(header_text: str, settings, estimate: int, flash: int, what: st
 
     if estimate <= UNCERTAIN_SHARE * flash:
         return
-    part = built_part(settings.chip, settings.target)
+    part = built_part(settings.chip)
     missing = None if part is None else toolchains.missing(toolchains.tools_for(part))
     if part is None or missing:
         if estimate > flash:

@@ -6,20 +6,12 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
+from codegen.chips import family_of, simulated_as, simulated_chips
 from codegen.errors import UserError
-from codegen.harness.targets import SIM_TARGETS
 from codegen.input_types import INPUT_TYPES as INPUT_TYPE_TABLE
 
 LAYOUTS = ("auto", "ifelse", "table")
 INPUT_TYPES = tuple(INPUT_TYPE_TABLE)
-# chip families: what the backends tune code for (codegen/backends/targets.py PROFILES)
-TARGETS = ("host", "avr", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "esp32", "riscv32")
-# chip names accepted wherever a family is, converted for their family
-CHIP_FAMILY = {"atmega328p": "avr", "atmega2560": "avr"}
-# one vocabulary for every command: families, chips and every simulator target
-TARGET_NAMES = tuple(dict.fromkeys((*TARGETS, *CHIP_FAMILY, *SIM_TARGETS)))
-# the chip a family is simulated as when `verify --target <family>` names only the family
-DEFAULT_CHIP = {"avr": "atmega328p"}
 
 # C99 keywords and the C++ ones a header included from C++ must not use as names
 _C_KEYWORDS = frozenset((
@@ -86,25 +78,16 @@ class Settings:
         if self.input not in INPUT_TYPES:
             raise UserError(f"unknown input type {self.input!r}; use one of {', '.join(INPUT_TYPES)}")
         object.__setattr__(self, "chip", self.chip or self.target)
-        object.__setattr__(self, "target", target_family(self.target))
-
-
-def target_family(target: str) -> str:
-    """The family a target name converts for: `atmega328p` -> `avr`, `cortex-m4` -> itself."""
-    family = CHIP_FAMILY.get(target, target)
-    if family not in TARGETS:
-        raise UserError(f"unknown target {target!r}; use one of {', '.join(TARGET_NAMES)}")
-    return family
+        object.__setattr__(self, "target", family_of(self.target))
 
 
 def simulated_chip(target: str) -> str:
     """Where `verify --target` runs: `host`, or a chip in a simulator (a family: its usual chip)."""
-    chip = DEFAULT_CHIP.get(target, target)
-    if chip == "host" or chip in SIM_TARGETS:
+    chip = "host" if target == "host" else simulated_as(target)  # an unknown name: the unknown-target error
+    if chip is not None:
         return chip
-    target_family(target)  # an unknown name gets the unknown-target error
     raise UserError(f"no simulator runs {target} code here; verify on one of host, "
-                    f"{', '.join(SIM_TARGETS)} (or build it with `mcugen project` and use `device-verify`)")
+                    f"{', '.join(simulated_chips())} (or build it with `mcugen project` and use `device-verify`)")
 
 
 def check_identifier(name: str) -> str:

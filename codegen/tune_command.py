@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from codegen.cli_common import load_estimator, read_label_file, read_rows, user_errors
-from codegen.harness.targets import SIM_TARGETS
+from codegen import chips
+from codegen.cli_common import TableChoice, load_estimator, read_label_file, read_rows, user_errors
 from codegen.optimize import DEFAULT_BUDGET, DEFAULT_SAMPLES
-from codegen.settings import DEFAULT_CHIP, TARGET_NAMES
 
 JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, which use their workers)."
 
@@ -27,7 +26,7 @@ JOBS_HELP = "Candidates measured at once (local processes; ignored by dask/ray, 
               help="CSV of the rows the model WAS trained on: tune then also retrains smaller models of the same "
                    "class, refines the leaves of the best pruned candidates and fine-tunes pruned MLPs.")
 @click.option("--train-labels", type=click.Path(dir_okay=False), help="Labels of --train-data.")
-@click.option("--target", required=True, type=click.Choice(TARGET_NAMES),
+@click.option("--target", required=True, type=TableChoice(chips.target_names),
               help="Simulated chip to fit the model to (avr: the ATmega328P). host and esp32 are refused: tune "
                    "measures flash and cycles in a simulator, and neither has one here.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the results.")
@@ -111,12 +110,12 @@ def tune_command(model, data, labels, val_data, val_labels, train_data, train_la
 
 def tune_target(target: str) -> str:
     """The simulated chip for --target (a family: its usual chip); host and esp32 have none."""
-    chip = DEFAULT_CHIP.get(target, target)
-    if chip not in SIM_TARGETS:
+    chip = chips.simulated_as(target)
+    if chip is None:
         from codegen.errors import UserError
 
         raise UserError(f"tune measures flash and cycles in a simulator, and none runs {target} code here; "
-                        f"choose one of {', '.join(SIM_TARGETS)}")
+                        f"choose one of {', '.join(chips.simulated_chips())}")
     return chip
 
 

@@ -10,21 +10,20 @@ from pathlib import Path
 import numpy as np
 
 from codegen.api import ConvertedModel
+from codegen.chips import family_of, simulated_chips
 from codegen.data_io import is_number
 from codegen.energy import energy_pj, float_energy_pj
 from codegen.errors import UserError
-from codegen.harness.targets import SIM_TARGETS
-from codegen.settings import target_family
 
 # A quantised MLP regressor "agrees" on a row within this share of the output's range.
 MLP_REGRESSION_TOLERANCE = 0.01
-VERIFY_TARGETS = ("host", *SIM_TARGETS)
 FLOAT32_NOTE = ("the library predicts otherwise on the file's float64 values than on their float32 roundings; "
                 "the device reads float32 and reproduces the prediction on the float32-rounded input, "
                 "which is what agreement compares")
-# the family each verification target converts for (`convert(target=<chip>)` works too, and
-# sizes the flash check by the chip rather than the family's usual one)
-CONVERSION_TARGET = {target: target_family(target) for target in VERIFY_TARGETS}
+# The family each verification target converts for, for the tests and API users that name it
+# (`convert(target=<chip>)` works too, and sizes the flash check by the chip rather than the
+# family's usual one); a view of codegen/chips.py as it was imported.
+CONVERSION_TARGET = {target: family_of(target) for target in ("host", *simulated_chips())}
 
 
 def verify(model: ConvertedModel, X, labels=None, target: str = "host", samples: int = 50) -> dict:

@@ -1,5 +1,6 @@
-"""What the backends need to know about each target: memory, word size, and the rough
-per-node code cost that `--layout auto` weighs (bytes of code for one if-else node)."""
+"""What the backends need to know about each chip family: the rough per-node code cost that
+`--layout auto` weighs (bytes of code for one if-else node, cycles per node visited). A chip's
+memory, word size and instruction set are in its row of codegen/chips.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TargetProfile:
     name: str
-    flash_bytes: int
-    ram_bytes: int
-    word_bits: int
     ifelse_node_bytes: int  # code for one if-else node and its share of leaves, measured at -Os
-    pointer_bytes: int
     # `--layout auto`'s speed model: cycles (AVR) or instructions (Cortex-M) per decision node
     # visited, leaf work included, for (ifelse, table). Fitted to simulator runs (README "Layouts").
     node_cost: tuple[float, float] = (9.0, 27.0)
@@ -26,14 +23,14 @@ class TargetProfile:
 # Cortex-M4 if-else 8.2-8.9, table 25.5-28.3 instructions; Cortex-M0 9.3-10.0 and 39.9-40.4.
 # Cortex-M3/M7, ESP32, RISC-V and the host were not measured: they take the Cortex-M4 figures.
 PROFILES = {
-    "host": TargetProfile("host", 2**31, 2**31, 64, 14, 8),
-    "avr": TargetProfile("avr", 32 * 1024, 2 * 1024, 8, 90, 2, (26.0, 140.0)),
-    "cortex-m0": TargetProfile("cortex-m0", 32 * 1024, 8 * 1024, 32, 33, 4, (10.0, 40.0)),
-    "cortex-m3": TargetProfile("cortex-m3", 256 * 1024, 64 * 1024, 32, 33, 4),
-    "cortex-m4": TargetProfile("cortex-m4", 512 * 1024, 128 * 1024, 32, 33, 4),
-    "cortex-m7": TargetProfile("cortex-m7", 1024 * 1024, 256 * 1024, 32, 33, 4),
-    "esp32": TargetProfile("esp32", 4 * 1024 * 1024, 320 * 1024, 32, 33, 4),
-    "riscv32": TargetProfile("riscv32", 256 * 1024, 64 * 1024, 32, 33, 4),
+    "host": TargetProfile("host", 14),
+    "avr": TargetProfile("avr", 90, (26.0, 140.0)),
+    "cortex-m0": TargetProfile("cortex-m0", 33, (10.0, 40.0)),
+    "cortex-m3": TargetProfile("cortex-m3", 33),
+    "cortex-m4": TargetProfile("cortex-m4", 33),
+    "cortex-m7": TargetProfile("cortex-m7", 33),
+    "esp32": TargetProfile("esp32", 33),
+    "riscv32": TargetProfile("riscv32", 33),
 }
 
 

@@ -16,8 +16,7 @@ from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.table_shape import TableShape, table_shape
-from codegen.backends.targets import profile
-from codegen.chips import chip_flash_bytes
+from codegen.chips import chip, chip_flash_bytes
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.early_exit import tree_contribution_bounds
 from codegen.ir.floatkey import key_bits
@@ -28,9 +27,6 @@ from codegen.settings import Settings
 
 BYTE_WINDOW = 64  # the AVR's ldd reaches 0..63 bytes past a base pointer
 BASE_CYCLES = 8  # a base pointer held in a register pair: push, pop, set-up
-# Cores with Thumb-2 compare against most float thresholds as an immediate (or one literal), so
-# two plain compares beat the one-compare tricks that need an add and two literals there.
-THUMB2_TARGETS = frozenset({"cortex-m3", "cortex-m4", "cortex-m7"})
 
 
 def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: int, version: str) -> str:
@@ -153,8 +149,10 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
 
 def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
     name, upper = settings.name, settings.name.upper()
-    half_words = profile(settings.target).word_bits == 8
-    thumb2 = settings.target in THUMB2_TARGETS
+    half_words = chip(settings.target).word_bits == 8
+    # Cores with Thumb-2 compare against most float thresholds as an immediate (or one literal),
+    # so two plain compares beat the one-compare tricks that need an add and two literals there.
+    thumb2 = chip(settings.target).thumb2
     tests: set[str] = set()
     conditions = []
     for node in range(ir.n_nodes):

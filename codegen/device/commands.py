@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 
+from codegen.chips import boards
 from codegen.cli_common import (
+    TableChoice,
     conversion_flags,
     convert_model_file,
     load_estimator,
@@ -25,12 +27,12 @@ from codegen.cli_common import (
     user_errors,
     warn,
 )
-from codegen.device.boards import BOARDS, get_board
+from codegen.device.boards import get_board
 from codegen.device.flash import flash
 from codegen.device.project import update_project, write_project
 from codegen.device.verify import DeviceResult, device_verify
 
-_board_option = click.option("--board", required=True, type=click.Choice(sorted(BOARDS)),
+_board_option = click.option("--board", required=True, type=TableChoice(lambda: sorted(boards())),
                              help="Target board (PlatformIO id in the generated platformio.ini).")
 
 

@@ -8,26 +8,12 @@ prints the count of an empty timed region too so the caller can subtract it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.harness import toolchains
 
 F_CPU = 16_000_000
 SIMAVR_TIMEOUT_S = 600.0
-
-
-@dataclass(frozen=True)
-class Chip:
-    mcu: str
-    flash: int
-    ram: int
-
-
-CHIPS = {
-    "atmega328p": Chip("atmega328p", flash=32_768, ram=2_048),
-    "atmega2560": Chip("atmega2560", flash=262_144, ram=8_192),
-}
 
 # simavr wraps each line its UART prints in green: ESC[32m <text, '\n' shown as '.'> '\n' ESC[0m.
 _UART_CHUNK = re.compile(r"\x1b\[32m(.*?)\x1b\[0m", re.S)

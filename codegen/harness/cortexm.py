@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen.chips import SIM_REGION, Simulator
 from codegen.errors import UserError
 from codegen.harness import cycle_model, toolchains
 from codegen.harness.elf import load_segments, symbol_address
@@ -33,7 +34,7 @@ MAX_INSTRUCTIONS = 4_000_000_000
 SYS_WRITEC, SYS_WRITE0, SYS_EXIT = 0x03, 0x04, 0x18
 APPLICATION_EXIT = 0x20026
 EXCP_BKPT = 7  # qemu's exception number for BKPT, as unicorn reports it
-FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x2000_0000, 4 << 20
+FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x2000_0000, SIM_REGION
 # The System Control Space page holding CPACR (0xE000ED88), which a hard-float firmware's
 # reset handler writes to enable the FPU. unicorn does not model the SCS: the page is plain
 # memory there, so the store lands and is otherwise ignored. unicorn 2.1's Cortex-M4 runs
@@ -43,27 +44,7 @@ SCS_PAGE, PAGE_SIZE = 0xE000_E000, 0x1000
 NM = "arm-none-eabi-nm"
 
 
-@dataclass(frozen=True)
-class Board:
-    machine: str  # qemu -M
-    cpu: str  # gcc -mcpu, and unicorn's CPU model
-    flash: int = REGION_SIZE  # ZBT SSRAM1 at 0x0 on these mps2 images (see mps2.ld)
-    ram: int = REGION_SIZE  # ZBT SSRAM2/3 at 0x20000000
-
-
-BOARDS = {
-    # qemu has no Cortex-M0 board: ARMv6-M code runs unchanged on the AN385's Cortex-M3 (the
-    # ARMv7-M instruction set contains it); unicorn counts with its Cortex-M0 CPU model. Neither
-    # rejects Thumb-2 instructions, so the cycle model (cycle_model.py) does: an executed
-    # instruction outside ARMv6-M fails the run.
-    "cortex-m0": Board("mps2-an385", "cortex-m0"),
-    "cortex-m3": Board("mps2-an385", "cortex-m3"),
-    "cortex-m4": Board("mps2-an386", "cortex-m4"),
-    "cortex-m7": Board("mps2-an500", "cortex-m7"),
-}
-
-
-def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
+def build(build_dir: Path, board: Simulator, cflags: list[str]) -> Path:
     """Compiles firmware/cortex-m against the glue headers in `build_dir`; returns the ELF.
 
     Soft-float ABI on every core unless `cflags` choose one (`-mfloat-abi=hard
@@ -102,7 +83,7 @@ def build(build_dir: Path, board: Board, cflags: list[str]) -> Path:
     return elf
 
 
-def run_qemu(elf: Path, board: Board, timeout: float = QEMU_TIMEOUT_S) -> str:
+def run_qemu(elf: Path, board: Simulator, timeout: float = QEMU_TIMEOUT_S) -> str:
     """Runs the firmware on the qemu board; returns what it printed by semihosting."""
     output = elf.parent / "semihosting.txt"
     command = [
@@ -195,7 +176,7 @@ def _read_c_string(uc: Any, address: int) -> str:
         address += 64
 
 
-def _unicorn(board: Board) -> Any:
+def _unicorn(board: Simulator) -> Any:
     try:
         import unicorn
         from unicorn import arm_const
@@ -219,7 +200,7 @@ class Counted:
     cycles: list[int] | None
 
 
-def count_instructions(elf: Path, board: Board, timeout: float = UNICORN_TIMEOUT_S) -> Counted:
+def count_instructions(elf: Path, board: Simulator, timeout: float = UNICORN_TIMEOUT_S) -> Counted:
     """Runs the firmware in unicorn and counts each timed region."""
     import unicorn
     from unicorn.arm_const import UC_ARM_REG_SP

@@ -11,10 +11,10 @@ RISC-V: cores differ too much (a 2-stage E31 against a 4-stage ESP32-C3) for one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codegen.chips import SIM_REGION
 from codegen.errors import UserError
 from codegen.harness import toolchains
 from codegen.harness.cortexm import Counted
@@ -22,20 +22,11 @@ from codegen.harness.elf import load_segments, symbol_address
 
 UNICORN_TIMEOUT_S = 1800.0
 MAX_INSTRUCTIONS = 4_000_000_000
-FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x8000_0000, 4 << 20
+FLASH_BASE, RAM_BASE, REGION_SIZE = 0x0000_0000, 0x8000_0000, SIM_REGION
 IO_PAGE, PAGE_SIZE = 0x1000_0000, 0x1000
 OUTPUT_REGISTER, EXIT_REGISTER = IO_PAGE, IO_PAGE + 4
 ARCH, ABI = "rv32imc", "ilp32"
 GCC, SIZE, NM = "riscv64-unknown-elf-gcc", "riscv64-unknown-elf-size", "riscv64-unknown-elf-nm"
-
-
-@dataclass(frozen=True)
-class Board:
-    flash: int = REGION_SIZE
-    ram: int = REGION_SIZE
-
-
-BOARDS = {"riscv32": Board()}
 
 
 def firmware_include() -> Path:

@@ -18,16 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.chips import Simulator, simulated_chips, simulator_of
 from codegen.errors import UserError
 from codegen.harness import avr, cortexm, riscv, sizes, toolchains
 from codegen.harness.glue import write_glue
 from codegen.input_types import INPUT_TYPES
 
-SIM_TARGETS = ("atmega328p", "atmega2560", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "riscv32")
-
-# Bytes of rows per firmware build: small enough to leave the chip's flash to the model.
-ROW_BUDGET = {"atmega328p": 4_096, "atmega2560": 32_767}  # avr-gcc arrays stay below 32 KiB
-DEFAULT_ROW_BUDGET = 1 << 20
+# The simulated chips of codegen/chips.py as imported, for the tests that run each of them.
+SIM_TARGETS = simulated_chips()
 _RECORD = re.compile(r"^([OREST])((?: -?\d+)+)$")
 _OVERFLOW = re.compile(r"overflowed by \d+ bytes|will not fit in region|not within region")
 
@@ -61,12 +59,16 @@ class _Job:
     with_scores: bool
 
     @property
+    def simulator(self) -> Simulator:
+        return simulator_of(self.target)
+
+    @property
     def is_avr(self) -> bool:
-        return self.target in avr.CHIPS
+        return self.simulator.kind == "avr"
 
     @property
     def is_riscv(self) -> bool:
-        return self.target in riscv.BOARDS
+        return self.simulator.kind == "riscv"
 
     @property
     def limits(self) -> tuple[int, int]:
@@ -75,10 +77,8 @@ class _Job:
 
 def target_memory(target: str) -> tuple[int, int]:
     """(flash, RAM) bytes of a simulator target."""
-    if target in avr.CHIPS:
-        return avr.CHIPS[target].flash, avr.CHIPS[target].ram
-    board = riscv.BOARDS[target] if target in riscv.BOARDS else cortexm.BOARDS[target]
-    return board.flash, board.ram
+    simulator = simulator_of(target)
+    return simulator.flash_bytes, simulator.ram_bytes
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,7 @@ def _make_job(
     with_scores: bool,
     extra_cflags: tuple[str, ...],
 ) -> _Job:
-    if target not in SIM_TARGETS:
-        raise UserError(f"unknown simulator target {target!r}; choose one of {', '.join(SIM_TARGETS)}")
+    simulator_of(target)  # an unknown target: the error names the simulated ones
     if input_dtype not in INPUT_TYPES:
         raise UserError(f"unknown input type {input_dtype!r}; choose one of {', '.join(INPUT_TYPES)}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -175,7 +174,7 @@ def _header_int(text: str, name: str, suffix: str) -> int:
 def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]:
     """Rows per batch, and the model's own footprint (checked against the chip)."""
     row_bytes = job.n_features * INPUT_TYPES[job.input_dtype].bytes
-    per_batch = max(1, min(len(rows), ROW_BUDGET.get(job.target, DEFAULT_ROW_BUDGET) // row_bytes))
+    per_batch = max(1, min(len(rows), job.simulator.row_budget // row_bytes))
     sample = rows[:per_batch]
     total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
     null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True))
@@ -225,10 +224,10 @@ def _build(job: _Job, rows: np.ndarray, directory: Path, *, null: bool, scores: 
         write_glue(directory, job.name, rows, job.input_dtype, storage)
     try:
         if job.is_avr:
-            return avr.build(directory, avr.CHIPS[job.target].mcu, cflags)
+            return avr.build(directory, job.simulator.mmcu, cflags)
         if job.is_riscv:
             return riscv.build(directory, cflags)
-        return cortexm.build(directory, cortexm.BOARDS[job.target], cflags)
+        return cortexm.build(directory, job.simulator, cflags)
     except toolchains.CompileError as exc:
         overflow = _OVERFLOW.search(exc.stderr)
         if overflow is None:
@@ -256,11 +255,11 @@ def _run_batch(job: _Job, rows: np.ndarray, directory: Path) -> _Batch:
 def _execute(job: _Job, rows: np.ndarray, directory: Path, *, scores: bool) -> _Batch:
     elf = _build(job, rows, directory, null=False, scores=scores)
     if job.is_avr:
-        overhead, batch = _parse(avr.simulate(elf, avr.CHIPS[job.target].mcu), len(rows), job, scores)
+        overhead, batch = _parse(avr.simulate(elf, job.simulator.mmcu), len(rows), job, scores)
         return _Batch(batch.predictions, batch.scores, [c - overhead for c in batch.counts])
     if job.is_riscv:
         return _counted_batch(job, rows, riscv.count_instructions(elf), scores)
-    board = cortexm.BOARDS[job.target]
+    board = job.simulator
     text = cortexm.run_qemu(elf, board)
     if scores:  # counted in the build without scores
         return _parse(text, len(rows), job, scores)[1]

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from codegen.chips import simulator_of
 from codegen.errors import UserError
 
 # Debian packages that provide each tool (and the libraries the tool needs to be useful).
@@ -66,9 +67,8 @@ def missing(tools: tuple[str, ...]) -> list[str]:
 
 
 def tools_for(target: str) -> tuple[str, ...]:
-    if target.startswith("atmega"):
-        return AVR_TOOLS
-    return RISCV_TOOLS if target.startswith("riscv") else ARM_TOOLS
+    """The tools that build and run a simulated chip's firmware."""
+    return {"avr": AVR_TOOLS, "riscv": RISCV_TOOLS, "cortex-m": ARM_TOOLS}[simulator_of(target).kind]
 
 
 def firmware_dir() -> Path:

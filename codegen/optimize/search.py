@@ -60,10 +60,10 @@ def tune(model, X, y, *, target: str = "atmega328p", X_val=None, y_val=None, nam
 
 def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limit, samples, jobs, backend, address,
           cache_dir, seed, progress, report_share, warn, X_train, y_train, prefer) -> TuneResult:
-    from codegen.harness.targets import SIM_TARGETS
+    from codegen.chips import family_of, simulated_chips
 
-    if target not in SIM_TARGETS:
-        raise UserError(f"unknown target {target!r}; tune measures on one of {', '.join(SIM_TARGETS)}")
+    if target not in simulated_chips():
+        raise UserError(f"unknown target {target!r}; tune measures on one of {', '.join(simulated_chips())}")
     if budget < 1 or samples < 1:
         raise UserError("--budget and --samples must be at least 1")
     if prefer not in pareto.PREFERENCES:
@@ -83,7 +83,7 @@ def _tune(model, X, y, *, target, X_val, y_val, name, budgets, budget, time_limi
         warn("the rows hold NaN, which no integer reading can carry: only float32 input is tried")
     clock = _Phases()
     flash_limit = min(target_memory(target)[0], budgets.max_flash or np.inf)
-    context = Context(name, conversion_target_of(target), X_dec, y_dec, classify, int(flash_limit),
+    context = Context(name, family_of(target), X_dec, y_dec, classify, int(flash_limit),
                       input_types, training_rows(X_train, y_train, model))
     grid = transforms.candidate_grid(model)
     if context.training is not None:
@@ -165,13 +165,6 @@ def split_rows(X, y, X_val, y_val, seed: int, report_share: float = REPORT_SHARE
                         f"(after {report_share:.0%} held out to report the choice): give more rows")
     shuffled = np.random.default_rng(seed).permutation(len(X))
     return X[shuffled[cut:]], y[shuffled[cut:]], X[shuffled[:cut]], y[shuffled[:cut]]
-
-
-def conversion_target_of(target: str) -> str:
-    """The backend profile a simulator target converts for (verify's table when it has it)."""
-    from codegen.verification import CONVERSION_TARGET
-
-    return CONVERSION_TARGET.get(target, "avr" if target.startswith("atmega") else target)
 
 
 def _check_labels(model, y, classify: bool, warn) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from codegen.chips import simulator_of
 from codegen.harness import toolchains
 
 
@@ -30,7 +31,7 @@ def check_target_tools(target: str) -> None:
     missing = toolchains.missing(toolchains.tools_for(target))
     if missing:
         _missing_or_skip(f"{', '.join(missing)} missing; run: sudo {toolchains.install_hint(missing[0])}")
-    if not target.startswith("atmega"):
+    if simulator_of(target).kind != "avr":  # qemu and the RV32 core count with unicorn
         try:
             import unicorn  # noqa: F401
         except ImportError:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from codegen.chips import chip
 from codegen.errors import UserError
 from codegen.harness import avr, cortexm, sizes, toolchains
 from codegen.harness.targets import run_on_target
@@ -67,7 +68,7 @@ def _cortexm_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cflags: li
     seen: list[list[str]] = []
     monkeypatch.setattr(toolchains, "require", lambda tool: tool)
     monkeypatch.setattr(toolchains, "compile_c", lambda command, cwd: seen.append(list(command)))
-    cortexm.build(tmp_path, cortexm.BOARDS["cortex-m4"], cflags)
+    cortexm.build(tmp_path, chip("cortex-m4").simulator, cflags)
     return seen[0]
 
 
@@ -84,6 +85,6 @@ def test_unicorn_maps_the_page_of_cpacr() -> None:
     """A hard-float firmware's reset handler stores to CPACR (0xE000ED88): unicorn has no SCS,
     so the page is mapped as memory for the store to land."""
     pytest.importorskip("unicorn")
-    uc = cortexm._unicorn(cortexm.BOARDS["cortex-m4"])
+    uc = cortexm._unicorn(chip("cortex-m4").simulator)
     uc.mem_write(0xE000ED88, b"\x00\x00\xf0\x00")
     assert bytes(uc.mem_read(0xE000ED88, 4)) == b"\x00\x00\xf0\x00"
