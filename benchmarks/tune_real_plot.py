@@ -31,7 +31,7 @@ from codegen.optimize.retrain import retrain, retrain_grid
 
 def estimated_flash(model) -> int | None:
     try:
-        converted = codegen.convert(model, name="m", layout="table", target="atmega2560")
+        converted = codegen.convert(model, name="m", layout="table")  # the IR; no firmware build
     except UserError:
         return None
     return min(tree_code_bytes(converted.ir, layout, "avr") for layout in ("table", "ifelse"))
