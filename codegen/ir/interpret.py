@@ -124,22 +124,30 @@ def _comparable(ir: TreeEnsemble, X: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return X.astype(np.float64), np.isnan(X)
 
 
-def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
-    if ir.post == POST_ARGMAX:
+def post_process(post: str, scores: np.ndarray, tie_margin: int = 0, frac_bits: int = 0) -> np.ndarray:
+    """Predictions from integer scores, as the C computes them; one rule for trees and MLPs
+    (an MLP's tie_margin is 0: argmax keeps the first maximum)."""
+    if post == POST_ARGMAX:
         # the C's scan: a later class wins only by more than tie_margin
         best = np.zeros(len(scores), dtype=np.int64)
         rows = np.arange(len(scores))
         for k in range(1, scores.shape[1]):
-            best = np.where(scores[:, k] - scores[rows, best] > ir.tie_margin, k, best)
+            best = np.where(scores[:, k] - scores[rows, best] > tie_margin, k, best)
         return best
-    if ir.post == POST_POSITIVE:
-        return (scores[:, 0] > ir.tie_margin).astype(np.int64)
-    if ir.post == POST_NONNEGATIVE:
+    if post == POST_POSITIVE:
+        return (scores[:, 0] > tie_margin).astype(np.int64)
+    if post == POST_NONNEGATIVE:
         return (scores[:, 0] >= 0).astype(np.int64)
-    if ir.post == POST_SIGNED_SQUARE:
-        return signed_square(scores[:, 0], ir.leaf_format.frac_bits)
-    assert ir.post == POST_IDENTITY
-    return scores[:, 0]
+    if post == POST_SIGNED_SQUARE:
+        return signed_square(scores[:, 0], frac_bits)
+    if post == POST_IDENTITY:
+        return scores[:, 0].copy()
+    raise ValueError(f"unknown post-processing {post!r}")
+
+
+def _post(ir: TreeEnsemble, scores: np.ndarray) -> np.ndarray:
+    frac_bits = ir.leaf_format.frac_bits if ir.post == POST_SIGNED_SQUARE else 0
+    return post_process(ir.post, scores, ir.tie_margin, frac_bits)
 
 
 def signed_square(score: np.ndarray, frac_bits: int) -> np.ndarray:

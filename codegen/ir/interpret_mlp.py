@@ -31,9 +31,10 @@ import numpy as np
 from codegen.input_types import INPUT_TYPES
 from codegen.ir import opcount as op
 from codegen.ir.floatkey import float32_is_nan, float32_key
+from codegen.ir.interpret import post_process
 from codegen.ir.interpretation import Interpretation
 from codegen.ir.mlp import ACT_LUT, ACT_SCORE, INPUT_DIRECT, INPUT_POW2, MLP, DenseLayer
-from codegen.ir.model import POST_ARGMAX, POST_IDENTITY, POST_POSITIVE
+from codegen.ir.model import POST_ARGMAX, POST_POSITIVE
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -104,17 +105,7 @@ def interpret_mlp(ir: MLP, X: np.ndarray) -> Interpretation:
     for layer in ir.layers:
         codes = layer_forward(layer, codes)
     scores = codes.astype(np.int64)
-    return Interpretation(predictions=_predict(ir, scores), scores=scores, op_counts=_op_counts(ir, nan))
-
-
-def _predict(ir: MLP, scores: np.ndarray) -> np.ndarray:
-    if ir.post == POST_ARGMAX:
-        return np.argmax(scores, axis=1).astype(np.int64)  # first maximum: ties to lowest index
-    if ir.post == POST_POSITIVE:
-        return (scores[:, 0] > 0).astype(np.int64)
-    if ir.post == POST_IDENTITY:
-        return scores[:, 0].copy()
-    raise ValueError(f"unknown post-processing {ir.post!r}")
+    return Interpretation(predictions=post_process(ir.post, scores), scores=scores, op_counts=_op_counts(ir, nan))
 
 
 def model_op_counts(ir: MLP) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Consistency checks of an MLP IR, float or integer. Raises ValueError on the first problem.
+"""Consistency checks of an MLP IR, float or integer. Raises InvalidIR (a ValueError, as for
+trees) on the first problem.
 
 For the integer form this also proves that no int32 intermediate of the C can overflow:
 every accumulator is bounded by |bias| + 128 * sum |w| (int8 inputs lie in [-128, 127]),
@@ -28,24 +29,25 @@ from codegen.ir.mlp import (
     InputQuant,
 )
 from codegen.ir.model import POSTS
+from codegen.ir.validate import InvalidIR
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 def validate_mlp(ir: MLP) -> None:
     if not ir.layers:
-        raise ValueError("an MLP needs at least one layer")
+        raise InvalidIR("an MLP needs at least one layer")
     if ir.post not in POSTS:
-        raise ValueError(f"unknown post-processing {ir.post!r}")
+        raise InvalidIR(f"unknown post-processing {ir.post!r}")
     if ir.n_features < 1 or ir.layers[0].n_in != ir.n_features:
-        raise ValueError("the first layer's inputs do not match the number of features")
+        raise InvalidIR("the first layer's inputs do not match the number of features")
     for index, (before, after) in enumerate(zip(ir.layers, ir.layers[1:])):
         if after.n_in != before.n_out:
-            raise ValueError(f"layer {index + 1} takes {after.n_in} inputs but layer {index} gives {before.n_out}")
+            raise InvalidIR(f"layer {index + 1} takes {after.n_in} inputs but layer {index} gives {before.n_out}")
     if ir.post != "argmax" and ir.n_outputs != 1:
-        raise ValueError(f"post {ir.post!r} needs one output, not {ir.n_outputs}")
+        raise InvalidIR(f"post {ir.post!r} needs one output, not {ir.n_outputs}")
     if ir.is_classifier and ir.post == "argmax" and len(ir.classes) != ir.n_outputs:
-        raise ValueError("argmax needs one output per class")
+        raise InvalidIR("argmax needs one output per class")
     if ir.is_quantized:
         _validate_integer(ir)
     else:
@@ -56,65 +58,65 @@ def _validate_float(ir: MLP) -> None:
     for name in ("feature_mult", "feature_add"):
         values = getattr(ir, name)
         if values is None or values.shape != (ir.n_features,) or not np.all(np.isfinite(values)):
-            raise ValueError(f"float MLP needs finite {name} of shape ({ir.n_features},)")
+            raise InvalidIR(f"float MLP needs finite {name} of shape ({ir.n_features},)")
     for index, layer in enumerate(ir.layers):
         if layer.activation not in FLOAT_ACTIVATIONS or layer.is_quantized:
-            raise ValueError(f"layer {index}: not a float layer ({layer.activation!r})")
+            raise InvalidIR(f"layer {index}: not a float layer ({layer.activation!r})")
         if layer.bias.shape != (layer.n_out,):
-            raise ValueError(f"layer {index}: bias shape {layer.bias.shape} != ({layer.n_out},)")
+            raise InvalidIR(f"layer {index}: bias shape {layer.bias.shape} != ({layer.n_out},)")
         if not (np.all(np.isfinite(layer.weights)) and np.all(np.isfinite(layer.bias))):
-            raise ValueError(f"layer {index}: weights or bias not finite")
+            raise InvalidIR(f"layer {index}: weights or bias not finite")
 
 
 def _validate_integer(ir: MLP) -> None:
     if ir.feature_mult is not None or ir.feature_add is not None:
-        raise ValueError("integer MLP still holds the float scaler")
+        raise InvalidIR("integer MLP still holds the float scaler")
     if ir.output_format is None or not 0 <= ir.output_format.frac_bits <= 30:
-        raise ValueError("integer MLP needs an output format with 0..30 fraction bits")
+        raise InvalidIR("integer MLP needs an output format with 0..30 fraction bits")
     _validate_input(ir.input_quant, ir.n_features, ir.input.is_float)
     for index, layer in enumerate(ir.layers):
         last = index == len(ir.layers) - 1
         try:
             _validate_layer(layer, last)
         except ValueError as error:
-            raise ValueError(f"layer {index}: {error}") from None
+            raise InvalidIR(f"layer {index}: {error}") from None
 
 
 def _integer(array, name: str, dtype, shape: tuple) -> np.ndarray:
     if array is None or not isinstance(array, np.ndarray) or array.dtype != np.dtype(dtype):
-        raise ValueError(f"{name} must be a {np.dtype(dtype).name} array")
+        raise InvalidIR(f"{name} must be a {np.dtype(dtype).name} array")
     if array.shape != shape:
-        raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
+        raise InvalidIR(f"{name} has shape {array.shape}, expected {shape}")
     return array.astype(np.int64)
 
 
 def _validate_input(quant: InputQuant, n_features: int, is_float: bool) -> None:
     if quant.mode not in INPUT_MODES:
-        raise ValueError(f"unknown input mode {quant.mode!r}")
+        raise InvalidIR(f"unknown input mode {quant.mode!r}")
     _integer(quant.zero_point, "input zero_point", np.int32, (n_features,))
     nan_code = _integer(quant.nan_code, "input nan_code", np.int32, (n_features,))
     if np.any(nan_code < INT8_MIN) or np.any(nan_code > INT8_MAX):
-        raise ValueError("input nan_code outside int8")
+        raise InvalidIR("input nan_code outside int8")
     if quant.mode == INPUT_POW2:
         exponent = _integer(quant.exponent, "input exponent", np.int32, (n_features,))
         zero = quant.zero_point.astype(np.int64)
         if not is_float or np.any(exponent < EXPONENT_RANGE[0]) or np.any(exponent > EXPONENT_RANGE[1]):
-            raise ValueError(f"pow2 input needs float32 readings and exponents in {list(EXPONENT_RANGE)}")
+            raise InvalidIR(f"pow2 input needs float32 readings and exponents in {list(EXPONENT_RANGE)}")
         if np.any(zero < INT8_MIN) or np.any(zero > INT8_MAX) or not np.array_equal(nan_code, zero):
-            raise ValueError("pow2 input needs int8 zero points and NaN coded as the zero point")
+            raise InvalidIR("pow2 input needs int8 zero points and NaN coded as the zero point")
         return
     if quant.mode == INPUT_DIRECT:
         if is_float or quant.offset not in (0, -128):
-            raise ValueError("direct input needs int8 (offset 0) or uint8 (offset -128) readings")
+            raise InvalidIR("direct input needs int8 (offset 0) or uint8 (offset -128) readings")
         return
     n_tables = quant.boundaries.shape[0] if quant.boundaries.ndim == 2 else 0
     bounds = _integer(quant.boundaries, "input boundaries", np.int32, (n_tables, N_BOUNDARIES))
     if n_tables < 1 or np.any(np.diff(bounds, axis=1) < 0):
-        raise ValueError("input boundaries must be non-empty and non-decreasing per table")
+        raise InvalidIR("input boundaries must be non-empty and non-decreasing per table")
     table = _integer(quant.table_of_feature, "table_of_feature", np.int32, (n_features,))
     one, each = np.all(table == 0), np.array_equal(table, np.arange(n_features))
     if not ((n_tables == 1 and one) or (n_tables == n_features and each)):
-        raise ValueError("input tables must be one shared table or one per feature, in order")
+        raise InvalidIR("input tables must be one shared table or one per feature, in order")
 
 
 def accumulator_bound(layer: DenseLayer) -> np.ndarray:
@@ -125,29 +127,29 @@ def accumulator_bound(layer: DenseLayer) -> np.ndarray:
 
 def _validate_layer(layer: DenseLayer, last: bool) -> None:
     if layer.activation not in INT_ACTIVATIONS or (layer.activation == ACT_SCORE) != last:
-        raise ValueError(f"activation {layer.activation!r} (the output layer, and only it, is {ACT_SCORE!r})")
+        raise InvalidIR(f"activation {layer.activation!r} (the output layer, and only it, is {ACT_SCORE!r})")
     n_out, n_in = layer.weights.shape
     w = _integer(layer.weights, "weights", np.int8, (n_out, n_in))
     _integer(layer.bias, "bias", np.int32, (n_out,))
     mult = _integer(layer.multiplier, "multiplier", np.int32, (n_out,))
     shift = _integer(layer.shift, "shift", np.int32, (n_out,))
     if np.any(w < -127):
-        raise ValueError("weights must lie in [-127, 127] (symmetric)")
+        raise InvalidIR("weights must lie in [-127, 127] (symmetric)")
     if np.any(mult < 0) or np.any(mult >= MULTIPLIER_LIMIT):
-        raise ValueError(f"multipliers must lie in [0, {MULTIPLIER_LIMIT})")
+        raise InvalidIR(f"multipliers must lie in [0, {MULTIPLIER_LIMIT})")
     if not np.all(np.isin(shift, SHIFTS)):
-        raise ValueError(f"shifts must be one of {SHIFTS}")
+        raise InvalidIR(f"shifts must be one of {SHIFTS}")
     bound = accumulator_bound(layer)
     if np.any(bound > INT32_MAX) or np.any(((bound * mult) >> shift) + 2**15 > INT32_MAX):
-        raise ValueError("an accumulator or a requantised value could overflow int32")
+        raise InvalidIR("an accumulator or a requantised value could overflow int32")
     if last:
         return
     low, high = layer.clamp
     if not INT8_MIN <= low <= high <= INT8_MAX:
-        raise ValueError(f"clamp {layer.clamp} outside int8")
+        raise InvalidIR(f"clamp {layer.clamp} outside int8")
     if not -(2**15) <= layer.zero_point < 2**15:
-        raise ValueError("zero point out of range")
+        raise InvalidIR("zero point out of range")
     if layer.activation == ACT_LUT:
         _integer(layer.lut, "lut", np.int8, (256,))
     elif layer.lut is not None:
-        raise ValueError("only a lut layer has a table")
+        raise InvalidIR("only a lut layer has a table")
