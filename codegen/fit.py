@@ -56,10 +56,13 @@ def ifelse_bytes(ir, family: str) -> int:
 
 def tree_code_bytes(ir, layout: str, family: str) -> int:
     """Rough flash of the model's code and tables in `layout`."""
+    from codegen.backends.compact_shape import compact_shape
     from codegen.backends.trees import estimate_table_bytes
 
     if layout == "ifelse":
         return ifelse_bytes(ir, family)
+    if layout == "compact":
+        return compact_shape(ir).code_bytes
     return estimate_table_bytes(ir)
 
 
