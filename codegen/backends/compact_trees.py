@@ -59,10 +59,8 @@ def compact_context(ir: TreeEnsemble, name: str, placement: Placement, shape: Co
     left, right = table("left_leaf", left_ctype, nodes.left_leaf), table("right", right_ctype, nodes.right)
     roots = table("roots", shape.node_ctype, nodes.roots)
     leaf_tables, leaf_action = _leaves(ir, name, shape, placement)
-    if ir.input.is_float:
-        node_test = f"{name}_le_key({name}_bits(x, (unsigned)(f >> 1)), t, f & 1u)"
-    else:
-        node_test = "x[f] <= t"
+    float_test = f"{name}_le_key({name}_bits(x, (unsigned)(f >> 1)), t, f & 1u)"
+    node_test = float_test if ir.input.is_float else "x[f] <= t"
     return {
         "half_words": False,
         "exact_key": flash_tables.array(f"{name}_exact_key", "int32_t", []),
