@@ -24,6 +24,7 @@ CORE_FLASH_LIMIT = 16 * 1024 * 1024
 # 1.4x its estimate (IFELSE_BYTES); table sizes are counted exactly.
 AUTO_FLASH_SHARE = 0.9
 ESTIMATE_HIGH = {"ifelse": 1.4}
+AUTO_LAYOUTS = ("ifelse", "table", "compact")  # the order of TargetProfile.node_cost
 
 
 # If-else code bytes = node * decision nodes + leaf * leaf entries (scores a leaf adds to) +
@@ -56,10 +57,13 @@ def ifelse_bytes(ir, family: str) -> int:
 
 def tree_code_bytes(ir, layout: str, family: str) -> int:
     """Rough flash of the model's code and tables in `layout`."""
+    from codegen.backends.compact_shape import compact_shape
     from codegen.backends.trees import estimate_table_bytes
 
     if layout == "ifelse":
         return ifelse_bytes(ir, family)
+    if layout == "compact":
+        return compact_shape(ir).code_bytes
     return estimate_table_bytes(ir)
 
 
@@ -78,17 +82,20 @@ def auto_layout(ir, settings) -> tuple[str, str]:
     visited = mean_nodes_visited(ir)
     unit = "cycles" if family == "avr" else "instructions"
     estimates = {}
-    for layout, per_node in zip(("ifelse", "table"), profile(family).node_cost):
+    for layout, per_node in zip(AUTO_LAYOUTS, profile(family).node_cost, strict=True):
         estimates[layout] = (visited * per_node, tree_code_bytes(ir, layout, family))
     fitting = [layout for layout, (_, size) in estimates.items()
                if size * ESTIMATE_HIGH.get(layout, 1.0) <= AUTO_FLASH_SHARE * flash]
     budget = f"{AUTO_FLASH_SHARE:.0%} of the {settings.chip}'s {flash:,} B flash"
     if fitting:
+        # the first of equally fast layouts wins: compact only where the table does not fit
         choice = min(fitting, key=lambda layout: estimates[layout][0])
-        why = f"faster, fits {budget}" if len(fitting) == 2 else f"the only one within {budget}"
+        why = f"faster, fits {budget}" if len(fitting) == len(estimates) else \
+            f"the only one within {budget}" if len(fitting) == 1 else \
+            f"the fastest (first if tied) of {', '.join(fitting)} within {budget}"
     else:
         choice = min(estimates, key=lambda layout: estimates[layout][1])
-        why = f"smaller, neither fits {budget}"
+        why = f"smallest, none fits {budget}"
     compared = "; ".join(f"{layout} ~{cost:,.0f} {unit}, ~{size:,} B" for layout, (cost, size) in estimates.items())
     return choice, f"{choice}: {why} ({compared}; {visited:.0f} nodes visited)"
 
@@ -123,11 +130,12 @@ def fit_layout(ir, settings, layout: str, warn=None) -> str:
         return layout
     named = names_a_chip(settings.chip, family)
     limit = flash if named else CORE_FLASH_LIMIT
-    table = tree_code_bytes(ir, "table", family) if layout == "ifelse" else need
+    other = {"ifelse": "table", "table": "compact"}.get(layout, layout)  # the next smaller layout
+    other_need = tree_code_bytes(ir, other, family)
 
     def advice(room: int) -> str:
-        smaller = f"use --layout table (about {table:,} bytes)" if table <= CLEARLY_TOO_BIG * room else \
-            "use a chip with more flash"
+        smaller = f"use --layout {other} (about {other_need:,} bytes)" \
+            if other != layout and other_need <= CLEARLY_TOO_BIG * room else "use a chip with more flash"
         return f"{smaller}, or prune it (fewer or shallower trees)"
 
     size = f"{ir.n_trees} trees with {ir.n_nodes:,} decision nodes need about {need:,} bytes of flash as {layout} code"

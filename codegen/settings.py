@@ -10,7 +10,7 @@ from codegen.chips import family_of, simulated_as, simulated_chips
 from codegen.errors import UserError
 from codegen.input_types import INPUT_TYPES as INPUT_TYPE_TABLE
 
-LAYOUTS = ("auto", "ifelse", "table")
+LAYOUTS = ("auto", "ifelse", "table", "compact")
 INPUT_TYPES = tuple(INPUT_TYPE_TABLE)
 
 # C99 keywords and the C++ ones a header included from C++ must not use as names

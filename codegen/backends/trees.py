@@ -1,4 +1,4 @@
-"""TreeEnsemble integer IR -> template context -> C header (layouts `ifelse` and `table`).
+"""TreeEnsemble integer IR -> template context -> C header (layouts `ifelse`, `table`, `compact`).
 
 Every number, type and name is decided here; the templates only loop and print.
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.backends import c_text, flash_tables
+from codegen.backends.compact_shape import compact_shape
+from codegen.backends.compact_trees import compact_context
 from codegen.backends.early_exit_c import exit_context, ifelse_check
 from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
@@ -38,6 +40,11 @@ def tree_header(ir: TreeEnsemble, settings: Settings, layout: str, model_hash: i
         context.update(_ifelse_context(ir, settings))
         _add_exit_checks(context)
         return render("tree_ifelse.h.j2", context)
+    if layout == "compact":
+        shape = compact_shape(ir)
+        placement = table_placement(settings, shape.code_bytes)
+        context.update(compact_context(ir, settings.name, placement, shape, code_shape(ir)))
+        return render("tree_compact.h.j2", context)
     shape = table_shape(ir)
     context.update(_table_context(ir, settings.name, table_placement(settings, shape.code_bytes), shape))
     return render("tree_table.h.j2", context)

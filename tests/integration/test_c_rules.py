@@ -55,7 +55,7 @@ MODELS = {
                      "diabetes"),
 }
 INPUTS = ("float32", "int16")
-LAYOUTS = ("ifelse", "table")
+LAYOUTS = ("ifelse", "table", "compact")
 
 
 @functools.cache

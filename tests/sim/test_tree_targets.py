@@ -32,9 +32,10 @@ def _rows(data: str) -> np.ndarray:
     return X_test
 
 
-# the ATmega328P takes what `--layout auto` picks for its 32 KiB; the others take both layouts
+# the ATmega328P takes what `--layout auto` picks for its 32 KiB; the others take each layout
 CHIP_LAYOUTS = [("atmega328p", "auto"), ("atmega2560", "ifelse"), ("atmega2560", "table"),
-                ("cortex-m4", "ifelse"), ("cortex-m4", "table"), ("riscv32", "ifelse"), ("riscv32", "table")]
+                ("atmega2560", "compact"), ("cortex-m4", "ifelse"), ("cortex-m4", "table"), ("cortex-m4", "compact"),
+                ("riscv32", "ifelse"), ("riscv32", "table"), ("riscv32", "compact")]
 
 
 @pytest.mark.parametrize("chip,layout", CHIP_LAYOUTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_digits, make_classification
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 
 import codegen
@@ -37,7 +37,18 @@ def test_auto_takes_the_faster_layout_when_it_fits(booster):
 def test_auto_takes_the_tables_when_if_else_would_not_fit(booster):
     model = codegen.convert(booster, name="m", target="atmega2560")  # ~243 KB of if-else > 90% of 256 KB
     assert model.layout == "table"
-    assert model.report()["layout_auto"].startswith("table: the only one within 90% of the atmega2560's")
+    line = model.report()["layout_auto"]
+    assert line.startswith("table: the fastest (first if tied) of table, compact within 90% of the atmega2560's")
+    assert "compact ~" in line
+
+
+def test_auto_takes_compact_where_only_it_fits():
+    """40 trees of depth 8 on digits: ~32 KB of tables, ~22 KB compact, in the ATmega328P's 32 KB."""
+    X, y = load_digits(return_X_y=True)
+    forest = RandomForestClassifier(n_estimators=40, max_depth=8, random_state=0).fit(X[::2].astype(np.float32), y[::2])
+    model = codegen.convert(forest, name="m", target="atmega328p")
+    assert model.layout == "compact"
+    assert model.report()["layout_auto"].startswith("compact: the only one within 90% of the atmega328p's")
 
 
 def test_explicit_layout_has_no_auto_line(booster):
