@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.sim, pytest.mark.usefixtures("atmega328p_tools")]
 TARGET = "atmega328p"
 MAX_FLASH = 8 * 1024
 BIG = {  # each too big for MAX_FLASH as trained
-    "hist_boosting": lambda: ensemble.HistGradientBoostingClassifier(max_iter=25, min_samples_leaf=5,
+    "hist_boosting": lambda: ensemble.HistGradientBoostingClassifier(max_iter=40, min_samples_leaf=5,
                                                                      early_stopping=False, random_state=0),
     "xgboost": lambda: require_package("xgboost").XGBClassifier(n_estimators=60, max_depth=6, n_jobs=1,
                                                                 random_state=0),
@@ -44,7 +44,8 @@ def test_tune_makes_a_too_big_model_fit_and_its_file_predicts_what_the_header_pr
         labels = None if family == "isolation" else target_y[fit_rows.stop:]
         result = codegen.tune(model, X[fit_rows.stop:], labels, target=TARGET, budget=4, samples=2,
                               budgets=Budgets(max_accuracy_drop=60, max_flash=MAX_FLASH), cache_dir=tmp_path / "cache")
-    assert result.as_trained()["fits"] is False
+    as_trained = result.as_trained()  # "fits" is the chip's 32 KB; the budget is MAX_FLASH
+    assert not as_trained["fits"] or as_trained["flash_bytes"] > MAX_FLASH
     best = result.best
     assert best is not None and best["fits"] and best["flash_bytes"] <= MAX_FLASH and best["c_agreement"] == 1.0, \
         [row.get("reason") for row in result.rows[:6]]

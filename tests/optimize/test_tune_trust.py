@@ -41,9 +41,9 @@ def noisy_rows():
 
 @pytest.fixture(scope="module")
 def too_big(noisy_rows, tmp_path_factory):
-    """12 bushy trees of unlimited depth: their tables alone are larger than 32 KB."""
+    """18 bushy trees of unlimited depth: their tables alone are larger than 32 KB, in every layout."""
     X, y = noisy_rows
-    model = RandomForestClassifier(n_estimators=12, random_state=0).fit(X[:2000], y[:2000])
+    model = RandomForestClassifier(n_estimators=18, random_state=0).fit(X[:2000], y[:2000])
     result = codegen.tune(model, X[2400:], y[2400:], X_val=X[2000:2400], y_val=y[2000:2400], target=TARGET,
                           budget=5, samples=3, budgets=Budgets(max_accuracy_drop=4),
                           cache_dir=tmp_path_factory.mktemp("cache"))
