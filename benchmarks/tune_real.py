@@ -80,10 +80,12 @@ def chip_figures(converted, X_test, y_test) -> dict:
 
 
 def fastest_fitting_build(model, X_test, y_test, budget: int) -> dict | None:
-    """The build (if-else or table, float32 input) with the fewest cycles whose model flash is
-    within `budget`; None when neither layout builds within it."""
+    """The build (every layout mcugen has, float32 input) with the fewest cycles whose model
+    flash is within `budget`; None when no layout builds within it."""
+    from codegen.settings import LAYOUTS
+
     best = None
-    for layout in ("table", "ifelse"):
+    for layout in (layout for layout in LAYOUTS if layout != "auto"):
         try:
             converted = codegen.convert(model, name="m", layout=layout, target=CHIP)
             figures = chip_figures(converted, X_test, y_test)
