@@ -251,6 +251,7 @@ MLP = frozenset({"mlp"})
 TOOLS: tuple[Tool, ...] = (
     Tool("mcugen", "ifelse", TREES, mcugen_trees("ifelse")),
     Tool("mcugen", "table", TREES, mcugen_trees("table")),
+    Tool("mcugen", "compact", TREES, mcugen_trees("compact")),
     Tool("mcugen", "int8 MLP", MLP, mcugen_mlp),
     Tool("emlearn", "inline", TREES, emlearn_trees("inline")),
     Tool("emlearn", "loadable", TREES, emlearn_trees("loadable")),
