@@ -18,7 +18,6 @@ from codegen.backends.flash_tables import NEAR, Placement
 from codegen.backends.proba import proba_context
 from codegen.backends.render import render
 from codegen.backends.table_shape import TableShape, table_shape
-from codegen.backends.thumb2 import compare_needs_literal
 from codegen.chips import chip, chip_flash_bytes
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.early_exit import tree_contribution_bounds
@@ -151,8 +150,6 @@ def _float_test(name: str, node: int, feature: int, key: int, missing_left: bool
     if half_words:
         return "key", f"{name}_le_key({name}_bits(x, {feature}), {c_text.int_literal(key)}, {int(missing_left)}u)"
     literal = c_text.int_literal(key) if key >= 0 else f"0x{bits:08X}u"
-    if thumb2 and compare_needs_literal(key if key >= 0 else bits):
-        literal = f"{name.upper()}_LITERAL({literal})"
     kind = f"{sign}_{side}" + ("_split" if thumb2 and (sign == "neg" or missing_left) else "")
     return kind, f"{name}_le_{kind}({name}_bits(x, {feature}), {literal})"
 
@@ -171,8 +168,6 @@ def _ifelse_context(ir: TreeEnsemble, settings: Settings) -> dict:
             kind, test = _float_test(name, node, feature, threshold, bool(ir.missing_left[node]), half_words,
                                      thumb2)
             tests.add(kind)
-            if f"{upper}_LITERAL(" in test:
-                tests.add("literal")
         else:
             test = f"x[{feature}] <= {c_text.int_literal(threshold)}"
         conditions.append(f"if ({upper}_NODE({test})) {{")
