@@ -48,3 +48,18 @@ def table_rows(values, per_line: int = 16) -> list[str]:
 def hash32(data: bytes) -> int:
     """The model hash the header and the device firmware report: first 4 bytes of SHA-256."""
     return int.from_bytes(hashlib.sha256(data).digest()[:4], "big")
+
+
+def entries_loop(upper: str, start: str, end: str, output: str, value: str, value_ctype: str) -> list[str]:
+    """C that adds a sparse leaf's entries e = start .. end - 1 to acc[output] (reads of entry e),
+    as the table and compact layouts store them."""
+    return [
+        "{",
+        f"    unsigned e = {start};",
+        f"    unsigned end = {end};",
+        f"    {upper}_COUNT_LEAF(end - e);",
+        "    for (; e < end; ++e) {",
+        f"        acc[{output}] += (int32_t)({value_ctype}){value};",
+        "    }",
+        "}",
+    ]

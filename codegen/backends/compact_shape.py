@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from codegen.backends import c_text
-from codegen.backends.flash_tables import bits_of
+from codegen.backends.flash_tables import arrays_bytes, bits_of
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpret import leaf_bytes
 from codegen.ir.model import TreeEnsemble
@@ -59,7 +59,7 @@ class CompactShape:
 
     @cached_property
     def table_bytes(self) -> int:
-        return sum(bits_of(ctype) // 8 * length for _, ctype, length in self.arrays)
+        return arrays_bytes(self.arrays)
 
     @property
     def code_bytes(self) -> int:

@@ -123,14 +123,6 @@ def _leaves(ir: TreeEnsemble, name: str, shape: CompactShape, placement: Placeme
         values = table("entry_value", ctype, entries)
         tables.append(values)
         value = read(values, "e")
-    action = [
-        "{",
-        f"    unsigned e = {read(start, 'leaf')};",
-        f"    unsigned end = {read(start, 'leaf + 1u')};",
-        f"    {upper}_COUNT_LEAF(end - e);",
-        "    for (; e < end; ++e) {",
-        f"        acc[{read(entry_output, 'e')}] += (int32_t)({ctype}){value};",
-        "    }",
-        "}",
-    ]
+    action = c_text.entries_loop(upper, read(start, "leaf"), read(start, "leaf + 1u"), read(entry_output, "e"),
+                                 value, ctype)
     return tables, action

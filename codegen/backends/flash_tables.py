@@ -108,5 +108,10 @@ def element(upper: str, array_name: str, bits: int, index: str, far: bool) -> st
     return f"{upper}_READ_{bits}(&{array_name}[{index}])"
 
 
+def arrays_bytes(arrays) -> int:
+    """Bytes of (name, C type, length) arrays: what a layout's shape counts without rendering."""
+    return sum(bits_of(ctype) // 8 * length for _, ctype, length in arrays)
+
+
 def total_bytes(tables: list[dict]) -> int:
     return sum(t["size"] * t["bits"] // 8 for t in tables)

@@ -386,16 +386,8 @@ def _table_leaves(ir: TreeEnsemble, name: str, value_ctype: str, placement: Plac
     start = table("leaf_start", c_text.unsigned_type(len(leaf_of_entry)), starts)
     entry_output = table("entry_output", "uint8_t", output_of_entry)
     entry_value = table("entry_value", value_ctype, ir.leaf_values[leaf_of_entry, output_of_entry])
-    action = [
-        "{",
-        f"    unsigned e = {read(start, 'leaf')};",
-        f"    unsigned end = {read(start, 'leaf + 1u')};",
-        f"    {upper}_COUNT_LEAF(end - e);",
-        "    for (; e < end; ++e) {",
-        f"        acc[{read(entry_output, 'e')}] += (int32_t)({value_ctype}){read(entry_value, 'e')};",
-        "    }",
-        "}",
-    ]
+    action = c_text.entries_loop(upper, read(start, "leaf"), read(start, "leaf + 1u"), read(entry_output, "e"),
+                                 read(entry_value, "e"), value_ctype)
     return [start, entry_output, entry_value], action
 
 
