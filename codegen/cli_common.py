@@ -118,7 +118,8 @@ def model_options(command):
         click.option("--name", default=DEFAULTS["name"], show_default=True,
                      help="C identifier prefixing everything generated (<name>.h, <name>_predict)."),
         click.option("--layout", type=click.Choice(LAYOUTS), default=DEFAULTS["layout"], show_default=True,
-                     help="Trees: nested branches (ifelse), node tables in flash (table), or picked by size."),
+                     help="Trees: nested branches (ifelse), node tables in flash (table), smaller preorder tables "
+                          "(compact), or picked by size and speed (auto)."),
         click.option("--input", "input_type", type=click.Choice(INPUT_TYPES), default=DEFAULTS["input_type"],
                      show_default=True,
                      help="Type of the features the device passes; integers need --scale/--zero-point."),
