@@ -68,6 +68,8 @@ def _run_simulated(model: ConvertedModel, X: np.ndarray, target: str):
         "flash_bytes": int(run.flash_bytes),
         "ram_bytes": int(run.ram_bytes),
     }
+    if run.scores_skipped:
+        cost["scores_skipped"] = run.scores_skipped
     if run.cycle_estimates is not None and len(run.cycle_estimates):  # Cortex-M0/M4: codegen/harness/cycle_model.py
         est = run.cycle_estimates
         cost["cycles_per_inference_estimate"] = {"min": int(est.min()), "mean": float(np.mean(est)),
@@ -234,6 +236,8 @@ def format_result(result: dict) -> str:
                      f"min {estimate['min']:,}  mean {estimate['mean']:,.1f}  max {estimate['max']:,}"))
     if "flash_bytes" in result:
         rows.append(("model flash / RAM", f"{result['flash_bytes']:,} B / {result['ram_bytes']:,} B"))
+    if "scores_skipped" in result:
+        rows.append(("scores on the chip", "not checked: " + result["scores_skipped"]))
     if "proba_max_error" in result:
         rows.append(("|C proba - predict_proba|", f"max {result['proba_max_error']:.3g} "
                                                   f"(proven bound {result['proba_bound']:.3g})"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,8 @@ class TargetRun:
     chip_ram: int
     # Cortex-M0/M4 only: estimated cycles per call at zero wait states (cycle_model.py), else None
     cycle_estimates: np.ndarray | None = None
+    # scores asked for but not run: why (the firmware that prints them does not fit the chip)
+    scores_skipped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ def run_on_target(
         toolchains.require(tool)
     rows = np.asarray(rows)
     with tempfile.TemporaryDirectory(prefix="mcugen-sim-") as tmp:
-        per_batch, model_size = _plan(job, rows, Path(tmp))
+        per_batch, model_size, scores_skipped = _plan(job, rows, Path(tmp))
+        if scores_skipped:
+            job = replace(job, with_scores=False)
         batches = [
             _run_batch(job, rows[i : i + per_batch], Path(tmp) / f"batch{i}") for i in range(0, len(rows), per_batch)
         ]
@@ -114,7 +118,7 @@ def run_on_target(
         target=target,
         predictions=np.array([p for b in batches for p in b.predictions], dtype=np.int64),
         scores=np.array([s for b in batches for s in b.scores], dtype=np.int64).reshape(len(rows), -1)
-        if with_scores
+        if job.with_scores
         else None,
         counter="cycles" if job.is_avr else "instructions",
         counts=np.array([c for b in batches for c in b.counts], dtype=np.int64),
@@ -125,6 +129,7 @@ def run_on_target(
         cycle_estimates=None
         if any(b.cycle_estimates is None for b in batches)
         else np.array([c for b in batches for c in b.cycle_estimates], dtype=np.int64),
+        scores_skipped=scores_skipped,
     )
 
 
@@ -171,23 +176,39 @@ def _header_int(text: str, name: str, suffix: str) -> int:
     return int(match.group(1))
 
 
-def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint]:
-    """Rows per batch, and the model's own footprint (checked against the chip)."""
+def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint, str | None]:
+    """Rows per batch, the model's own footprint (checked against the chip), and why scores
+    cannot be printed (None when they can or were not asked for).
+
+    The fit is that of the firmware that only predicts, the one `mcugen tune` measures: a
+    model that fits it is run, and its scores are checked too when the larger firmware that
+    prints them also fits."""
     row_bytes = job.n_features * INPUT_TYPES[job.input_dtype].bytes
     per_batch = max(1, min(len(rows), job.simulator.row_budget // row_bytes))
     sample = rows[:per_batch]
     total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-model", null=False))
     null = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-null", null=True))
     model = total - null
-    if job.with_scores:  # the rows that fit beside the firmware as it runs: printing the scores links more code
-        total = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-run", null=False, scores=True))
     flash, ram = job.limits
     harness_flash = total.flash - per_batch * row_bytes  # the firmware with no rows at all
     if harness_flash + row_bytes > flash:
         raise UserError(_too_big(job, "flash", model.flash, harness_flash + row_bytes, flash))
     if total.ram > ram:
         raise UserError(_too_big(job, "RAM", model.ram, total.ram, ram))
-    return max(1, min(per_batch, (flash - harness_flash) // row_bytes)), model
+    scores_skipped = None
+    if job.with_scores:  # printing the scores links more code: fewer rows fit beside it
+        try:
+            scored = sizes.measure(_size_tool(job), _build(job, rows[:1], tmp / "size-run", null=False, scores=True))
+        except UserError:  # the linker's overflow
+            scored = None
+        scored_flash = None if scored is None else scored.flash - row_bytes
+        if scored is None or scored_flash + row_bytes > flash or scored.ram > ram:
+            needed = "more than the chip has" if scored is None else f"{scored_flash + row_bytes:,} bytes"
+            scores_skipped = (f"the firmware that also prints the scores needs {needed} of the "
+                              f"{job.target}'s {flash:,}; predictions checked, scores not")
+        else:
+            harness_flash = scored_flash
+    return max(1, min(per_batch, (flash - harness_flash) // row_bytes)), model, scores_skipped
 
 
 def _too_big(job: _Job, memory: str, model: int, firmware: int, limit: int) -> str:
