@@ -198,10 +198,10 @@ def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint,
     scores_skipped = None
     if job.with_scores:  # printing the scores links more code: fewer rows fit beside it
         try:
-            scored = sizes.measure(_size_tool(job), _build(job, rows[:1], tmp / "size-run", null=False, scores=True))
+            scored = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-run", null=False, scores=True))
         except UserError:  # the linker's overflow
             scored = None
-        scored_flash = None if scored is None else scored.flash - row_bytes
+        scored_flash = None if scored is None else scored.flash - per_batch * row_bytes  # (one row costs more)
         if scored is None or scored_flash + row_bytes > flash or scored.ram > ram:
             needed = "more than the chip has" if scored is None else f"{scored_flash + row_bytes:,} bytes"
             scores_skipped = (f"the firmware that also prints the scores needs {needed} of the "

@@ -30,14 +30,14 @@ def _integer_thresholds(ir: TreeEnsemble) -> np.ndarray:
     def real(q: np.ndarray) -> np.ndarray:
         return (scale * (q.astype(np.float64) - zero)).astype(np.float32)
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        guess = np.floor(limit.astype(np.float64) / scale + zero)
-    q = np.clip(np.nan_to_num(guess, nan=lo - 1, posinf=hi, neginf=lo - 1), lo - 1, hi).astype(np.int64)
-    # The guess is off by at most a few steps of float rounding; walk it to the exact answer.
-    for _ in range(64):
-        up = (q < hi) & (real(np.minimum(q + 1, hi)) <= limit)
-        down = (q >= lo) & (real(np.maximum(q, lo)) > limit)
-        if not up.any() and not down.any():
-            return q
-        q = q + up - down
-    raise AssertionError("integer threshold search did not settle")
+    # real() is monotone in q, so bisect for the largest q with real(q) <= limit, lo - 1 when
+    # there is none. (A walk from limit / scale + zero is not enough: with int32 input up to
+    # 2**31 steps of q round to one float32, so the guess can be hundreds of steps away.)
+    below = np.full(limit.shape, lo - 1, dtype=np.int64)  # real(below) <= limit, taking real(lo - 1) = -inf
+    above = np.full(limit.shape, hi + 1, dtype=np.int64)  # real(above) > limit, taking real(hi + 1) = +inf
+    while np.any(above - below > 1):
+        middle = below + (above - below) // 2
+        fits = real(middle) <= limit
+        below = np.where(fits, middle, below)
+        above = np.where(fits, above, middle)
+    return below

@@ -132,6 +132,22 @@ def test_lower_thresholds_16_bit_sampled(dtype, scale, zero_point):
     check_lowering(spec, q.astype(np.int64), rng)
 
 
+@pytest.mark.parametrize(("scale", "zero_point"),
+                         [(2.5765616313181905e-09, 248802366), (3.6100397124506415e-09, -276015474), (1.0, 0),
+                          (1e-3, 2**30)])
+def test_lower_thresholds_int32_where_many_readings_round_to_one_float32(scale, zero_point):
+    """int32 readings over a feature's range: up to hundreds of neighbouring q give the same
+    float32 (tune's int32 input once failed here). Every Q is the largest q on its side, so
+    q = Q and q = Q + 1 around each threshold, and random q, must decide as scikit-learn."""
+    spec = InputSpec(1, "int32", (scale,), (zero_point,))
+    rng = np.random.default_rng(3)
+    thresholds = interesting_thresholds(spec, rng)
+    Q = lower_thresholds(stumps(spec, thresholds)).threshold.astype(np.int64)
+    lo, hi = INPUT_TYPES["int32"].low, INPUT_TYPES["int32"].high
+    q = np.unique(np.clip(np.concatenate([Q, Q + 1, rng.integers(lo, hi + 1, 2000)]), lo, hi))
+    check_lowering(spec, q, rng)
+
+
 @given(st.floats(min_value=1e-4, max_value=1e3), st.integers(min_value=-200, max_value=200),
        st.lists(st.floats(min_value=-1e5, max_value=1e5), min_size=1, max_size=20))
 def test_lower_thresholds_int8_property(scale, zero_point, extra):
