@@ -10,6 +10,9 @@ APT_PACKAGES := gcc g++ make gcc-avr avr-libc binutils-avr simavr libsimavr-dev 
                 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm \
                 gcc-riscv64-unknown-elf pkg-config
 TOOLS := cc avr-gcc simavr arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc
+# pytest-xdist workers: one per core, at most 8 (each holds its own compilers and simulators);
+# a file's tests stay on one worker, so its module fixtures are built once
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
 
 .PHONY: demo test bench bench-real lint toolchains venv clean
 
@@ -17,7 +20,7 @@ demo: venv toolchains
 	$(PY) examples/demo.py
 
 test: venv toolchains
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: venv toolchains
 	$(PY) benchmarks/convert_scale.py

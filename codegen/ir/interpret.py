@@ -84,24 +84,40 @@ WALK_CELLS = 1 << 22  # rows x trees walked together: a few tens of MB of index 
 def _walked_trees(ir: TreeEnsemble, keys: np.ndarray, nan: np.ndarray):
     """(tree, leaf index per row, nodes visited per row) for each tree in order. The trees of a
     block are walked together, one numpy step per level over every (row, tree) still at a node,
-    so a forest of hundreds of shallow trees costs its depth in steps, not trees x depth."""
+    so a forest of hundreds of shallow trees costs its depth in steps, not trees x depth. Only
+    the cells still walking are carried from level to level (tune interprets every candidate
+    on every decision row: this loop is most of its conversion time)."""
     n_rows, n_trees = keys.shape[0], len(ir.roots)
+    n_features = keys.shape[1]
+    flat_keys = np.ascontiguousarray(keys).ravel()
+    flat_nan = np.ascontiguousarray(nan).ravel() if nan.any() else None  # integer input never is NaN
+    feature = ir.feature.astype(np.int64)
     block = max(1, min(n_trees, WALK_CELLS // max(n_rows, 1)))
     for first in range(0, n_trees, block):
         roots = np.asarray(ir.roots[first:first + block], dtype=np.int64)
         width = len(roots)
-        child = np.tile(roots, n_rows)  # cell r * width + t: row r in tree first + t
-        visits = np.zeros(child.size, dtype=np.int64)
-        active = np.flatnonzero(child >= 0)
-        while active.size:
-            node = child[active]
-            row = active // width
-            feature = ir.feature[node]
-            go_left = np.where(nan[row, feature], ir.missing_left[node], keys[row, feature] <= ir.threshold[node])
-            child[active] = np.where(go_left, ir.left[node], ir.right[node])
-            visits[active] += 1
-            active = active[child[active] >= 0]
-        leaves, visits = (-child - 1).reshape(n_rows, width), visits.reshape(n_rows, width)
+        start = np.tile(roots, n_rows)  # cell r * width + t: row r in tree first + t
+        leaves = -start - 1  # a tree that is one leaf
+        visits = np.zeros(start.size, dtype=np.int64)
+        cell = np.flatnonzero(start >= 0)
+        node = start[cell]
+        row_start = (cell // width) * n_features  # where the cell's row begins in flat_keys
+        level = 0
+        while cell.size:
+            level += 1
+            at = row_start + feature[node]
+            go_left = flat_keys[at] <= ir.threshold[node]
+            if flat_nan is not None:
+                go_left = np.where(flat_nan[at], ir.missing_left[node], go_left)
+            node = np.where(go_left, ir.left[node], ir.right[node])
+            done = node < 0
+            if done.any():
+                finished = cell[done]
+                leaves[finished] = -node[done] - 1
+                visits[finished] = level
+                walking = ~done
+                cell, node, row_start = cell[walking], node[walking], row_start[walking]
+        leaves, visits = leaves.reshape(n_rows, width), visits.reshape(n_rows, width)
         for t in range(width):
             yield first + t, leaves[:, t], visits[:, t]
 
