@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from codegen.cli import main
 from codegen.harness import toolchains
+from tests.support.external import require_package
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TIMEOUT_S = 180
@@ -36,7 +37,7 @@ def _require_tools() -> None:
     require_tool("gcc", "sudo apt-get install gcc")
     for tool in (*toolchains.AVR_TOOLS, *toolchains.ARM_TOOLS):
         require_tool(tool, f"sudo {toolchains.install_hint(tool)}")
-    pytest.importorskip("unicorn", reason="the unicorn package is missing; run: pip install unicorn")
+    require_package("unicorn", "pip install unicorn")
 
 
 def _flash_commands(stdout: str) -> list[list[str]]:

@@ -232,7 +232,7 @@ def test_ccp_pruning_is_the_tree_scikit_learn_grows_with_that_ccp_alpha(factory)
                                         ("lgbm_booster", "leaf_bits"), ("isolation_contamination", "isolation_trees"),
                                         ("tree_classifier", "ccp_alpha")])
 def test_the_saved_model_loads_in_its_library_and_predicts_what_the_header_predicts(name, axis, tmp_path):
-    pytest.importorskip("skops")
+    require_package("skops")
     model, X = fitted_model(name), data_of(name)
     transformed = apply(model, {axis: _values(model)[axis][-1]})
     file_name = save_model(transformed, tmp_path, "tuned")

@@ -21,6 +21,7 @@ import codegen
 from codegen.cli import main
 from codegen.optimize import Budgets, measure
 from codegen.optimize.evaluate import device_rows
+from tests.support.external import require_package
 
 pytestmark = [pytest.mark.sim, pytest.mark.usefixtures("atmega328p_tools")]
 TARGET = "atmega328p"
@@ -138,7 +139,7 @@ def test_sigint_leaves_the_output_folder_as_it_was(tmp_path):
 
 def test_dask_gives_the_same_candidates_as_local_processes(cancer_case, tmp_path):
     """With the training rows too: retrained and refined candidates are in both."""
-    distributed = pytest.importorskip("dask.distributed", reason="pip install 'mcugen[dask]'")
+    distributed = require_package("dask.distributed", "pip install 'mcugen[dask]'")
     model, X, y = cancer_case
     options = {"target": TARGET, "budget": 4, "samples": 2, "budgets": Budgets(max_accuracy_drop=3),
                "X_train": X[:300], "y_train": y[:300]}

@@ -13,6 +13,7 @@ import codegen
 from codegen.errors import UserError
 from codegen.optimize import trees as transforms
 from codegen.optimize.tree_surgery import node_depths, walk
+from tests.support.external import require_package
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def test_quantized_regression_leaves_use_one_power_of_two_step():
 
 
 def test_transformed_models_round_trip_through_skops(forest, digits, tmp_path):
-    skops = pytest.importorskip("skops.io")
+    skops = require_package("skops.io", "pip install 'mcugen[skops]'")
     pruned = transforms.hard_voting(transforms.cut_depth(transforms.select_trees(forest, [3, 1]), 4))
     path = tmp_path / "pruned.skops"
     skops.dump(pruned, path)

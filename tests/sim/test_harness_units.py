@@ -11,6 +11,7 @@ from codegen.chips import chip
 from codegen.errors import UserError
 from codegen.harness import avr, cortexm, sizes, toolchains
 from codegen.harness.targets import run_on_target
+from tests.support.external import require_package
 
 pytestmark = pytest.mark.sim
 
@@ -84,7 +85,7 @@ def test_cortexm_build_is_soft_float_unless_asked(monkeypatch: pytest.MonkeyPatc
 def test_unicorn_maps_the_page_of_cpacr() -> None:
     """A hard-float firmware's reset handler stores to CPACR (0xE000ED88): unicorn has no SCS,
     so the page is mapped as memory for the store to land."""
-    pytest.importorskip("unicorn")
+    require_package("unicorn", "pip install unicorn")
     uc = cortexm._unicorn(chip("cortex-m4").simulator)
     uc.mem_write(0xE000ED88, b"\x00\x00\xf0\x00")
     assert bytes(uc.mem_read(0xE000ED88, 4)) == b"\x00\x00\xf0\x00"

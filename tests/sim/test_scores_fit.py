@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import numpy as np
 import pytest
 from sklearn import datasets, ensemble
 

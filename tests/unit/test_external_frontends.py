@@ -16,6 +16,7 @@ from codegen.frontends.ubjson import load_ubjson
 from codegen.ir.interpret import interpret_trees
 from codegen.ir.model import POST_IDENTITY, InputSpec
 from codegen.passes.pipelines import lower_trees
+from tests.support.external import require_package
 
 PROBES = np.array([-np.inf, -3.0e38, -2.0**31, -1.5, -1.0, -0.99999994, -0.5, -1e-35, -1e-45, -0.0, 0.0, 1e-45,
                    1e-35, 0.5, 0.99999994, 1.0, 1.0000001, 2.0, 2.5, 3.0, 4.0, 6.9999995, 7.0, 31.0, 32.0, 33.0,
@@ -138,7 +139,7 @@ def test_expanded_size_counts_what_the_builder_builds(library, monkeypatch):
     X = np.column_stack([rng.integers(0, 30, 3000), rng.normal(size=3000)]).astype(np.float32)
     y = (np.isin(X[:, 0], rng.choice(30, 15, replace=False)) ^ (X[:, 1] > 0)).astype(int)
     if library == "lightgbm":
-        lgb = pytest.importorskip("lightgbm")
+        lgb = require_package("lightgbm")
         estimator = lgb.LGBMClassifier(n_estimators=2, num_leaves=5, max_cat_threshold=8, min_data_per_group=5,
                                        cat_smooth=1, verbose=-1, n_jobs=1).fit(X, y, categorical_feature=[0])
         frontend = importlib.import_module("codegen.frontends.lightgbm_model")
