@@ -14,6 +14,7 @@ from codegen.chips import family_of, simulated_chips
 from codegen.data_io import is_number
 from codegen.energy import energy_pj, float_energy_pj
 from codegen.errors import UserError
+from codegen.ir import opcount
 
 # A quantised MLP regressor "agrees" on a row within this share of the output's range.
 MLP_REGRESSION_TOLERANCE = 0.01
@@ -241,7 +242,9 @@ def format_result(result: dict) -> str:
     if "proba_max_error" in result:
         rows.append(("|C proba - predict_proba|", f"max {result['proba_max_error']:.3g} "
                                                   f"(proven bound {result['proba_bound']:.3g})"))
-    ops = ", ".join(f"{op} {count:,.1f}" for op, count in result["ops"].items())
+    read = {opcount.FLASH_BYTES: "bytes read from flash", opcount.RAM_BYTES: "bytes read from RAM"}  # not sizes
+    ops = ", ".join(f"{op} {count:,.1f}" if op not in read else f"{count:,.1f} {read[op]}"
+                    for op, count in result["ops"].items())
     rows.append(("operations per inference", ops))
     rows.append(("energy per inference",
                  f"{result['energy_pj']:,.1f} pJ (float32 model: {result['float_energy_pj']:,.1f} pJ)"))
