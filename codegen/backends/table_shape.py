@@ -1,6 +1,6 @@
 """The table layout's arrays, decided once from node counts: each array's C type and length.
 
-The table code (codegen/backends/trees.py) fills these arrays; the size checks, `--layout auto`
+The table code (codegen/backends/table_trees.py) fills these arrays; the size checks, `--layout auto`
 and tune count their bytes here without building a row of C (issue 18: decisions are made
 once and recorded, not recomputed by rendering)."""
 

@@ -10,7 +10,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier, RandomForestRegressor
 
 import codegen
-from codegen.backends import flash_tables, trees
+from codegen.backends import flash_tables, table_trees, trees
 from codegen.backends.table_shape import table_shape
 
 
@@ -34,7 +34,7 @@ def test_counted_bytes_equal_the_declared_arrays(case):
     scale = tuple(np.ptp(X, axis=0) / 200 + 1e-9) if input_type != "float32" else (1.0,)
     converted = codegen.convert(estimator, name="m", layout="table", input=input_type, scale=scale)
     shape = table_shape(converted.ir)
-    context = trees._table_context(converted.ir, "m", flash_tables.NEAR, shape)
+    context = table_trees.table_context(converted.ir, "m", flash_tables.NEAR, shape)
     declared = [(table["name"].removeprefix("m_"), table["ctype"], table["size"]) for table in context["tables"]]
     assert declared == list(shape.arrays)
     assert shape.table_bytes == flash_tables.total_bytes(context["tables"])
@@ -46,8 +46,8 @@ def test_an_avr_auto_conversion_builds_the_table_context_at_most_once(monkeypatc
     X, y = load_breast_cancer(return_X_y=True)
     forest = RandomForestClassifier(n_estimators=100, max_depth=4, random_state=0).fit(X, y)
     built = []
-    real = trees._table_context
-    monkeypatch.setattr(trees, "_table_context", lambda *args: built.append(1) or real(*args))
+    real = table_trees.table_context
+    monkeypatch.setattr(trees, "table_context", lambda *args: built.append(1) or real(*args))
     for chip, layout in (("atmega328p", "table"), ("atmega2560", "ifelse")):
         built.clear()
         converted = codegen.convert(forest, name="m", target=chip, layout="auto")
