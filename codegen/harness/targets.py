@@ -201,7 +201,8 @@ def _plan(job: _Job, rows: np.ndarray, tmp: Path) -> tuple[int, sizes.Footprint,
             scored = sizes.measure(_size_tool(job), _build(job, sample, tmp / "size-run", null=False, scores=True))
         except UserError:  # the linker's overflow
             scored = None
-        scored_flash = None if scored is None else scored.flash - per_batch * row_bytes  # (one row costs more)
+        # sized with the batch's rows, like the predicting firmware (a first row costs more than the next)
+        scored_flash = None if scored is None else scored.flash - per_batch * row_bytes
         if scored is None or scored_flash + row_bytes > flash or scored.ram > ram:
             needed = "more than the chip has" if scored is None else f"{scored_flash + row_bytes:,} bytes"
             scores_skipped = (f"the firmware that also prints the scores needs {needed} of the "
