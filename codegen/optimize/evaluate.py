@@ -16,7 +16,7 @@ from codegen.optimize.inputs import input_quantization, quantize_rows
 from codegen.settings import InputQuantization, Settings
 
 # A candidate estimated above this many times the chip's flash is recorded without a build
-# (if-else estimates are within 0.6x-1.4x of the built size, table estimates within a few %).
+# (if-else estimates are within 0.6x-1.45x of the built size, table estimates within a few %).
 BUILD_MARGIN = {"ifelse": 1.7, "table": 1.1}
 ENERGY_ROWS = 200  # rows whose operation counts price a candidate's energy
 

@@ -61,9 +61,11 @@ EXPECTED_COUNTS = {
     "atmega328p": {"min": 438, "mean": 520.8, "max": 710},
     # Thumb-2 split NaN-left compares (le_pos_nanleft_split) and the exit check's leader in a
     # register: was 158 / 179.0 / 230
-    "cortex-m3": {"min": 156, "mean": 168.5, "max": 206},
-    "cortex-m7": {"min": 156, "mean": 168.5, "max": 206},
-    "riscv32": {"min": 158, "mean": 180.0, "max": 229},
+    # the vote counters in locals (a0, a1; issue 19): was 156 / 168.5 / 206 (M3, M7) and
+    # 158 / 180.0 / 229 (RV32)
+    "cortex-m3": {"min": 131, "mean": 143.1, "max": 178},
+    "cortex-m7": {"min": 131, "mean": 143.1, "max": 178},
+    "riscv32": {"min": 128, "mean": 147.4, "max": 193},
 }
 
 
