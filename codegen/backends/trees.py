@@ -83,6 +83,7 @@ def _common_context(ir: TreeEnsemble, settings: Settings, model_hash: int, versi
         "class_ctype": c_text.unsigned_type(max(ir.n_outputs - 1, 0)),
         "n_nodes": ir.n_nodes,
         "acc_locals": False,  # the scores in C locals a0.. (ifelse_trees.py decides)
+        "nan_sides": [],  # the entry's NaN settling helpers (ifelse_trees.nan_slots)
     }
 
 

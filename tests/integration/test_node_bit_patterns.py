@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import codegen
+from codegen.backends import ifelse_trees
 from tests.support.models import dataset, fitted
 
 # float32 bit patterns at the ends of each range the node tests treat apart
@@ -31,13 +32,26 @@ def _rows_with_edges(X: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-@pytest.mark.parametrize(("layout", "target"), [("ifelse", "host"), ("ifelse", "cortex-m4"), ("table", "host")])
-def test_nan_payloads_and_infinities_follow_sklearn(layout, target):
+# "per node": every node tests NaN itself; "at entry": every (feature, NaN side) of the if-else
+# is settled once at entry (ifelse_trees.nan_slots) and each node compares once
+SCREENS = {"per node": (float("inf"), float("inf")), "at entry": (0.0, -1.0)}
+
+
+@pytest.mark.parametrize(("layout", "target", "screen"), [
+    ("ifelse", "host", "per node"), ("ifelse", "cortex-m4", "per node"), ("table", "host", "per node"),
+    ("ifelse", "host", "at entry"), ("ifelse", "cortex-m4", "at entry"), ("ifelse", "cortex-m0", "at entry")])
+def test_nan_payloads_and_infinities_follow_sklearn(monkeypatch, layout, target, screen):
+    cost, overhead = SCREENS[screen]
+    monkeypatch.setattr(ifelse_trees, "SLOT_COST", cost)
+    monkeypatch.setattr(ifelse_trees, "SCREEN_OVERHEAD", overhead)
     estimator = fitted("HistGradientBoostingClassifier", "generated_classification", missing=True)
     _, _, X_test, _ = dataset("generated_classification")
     X = _rows_with_edges(X_test)
     model = codegen.convert(estimator, name="m", layout=layout, target=target)
-    if layout == "ifelse":  # the tests this file is about are in the code (Thumb-2: the split ones)
+    if screen == "at entry":
+        for helper in ("_nan_left(", "_nan_right(", "_le_pos_num(", "_le_neg_num("):
+            assert helper in model.header_text
+    elif layout == "ifelse":  # the tests this file is about are in the code (Thumb-2: the split ones)
         split = "_split" if target == "cortex-m4" else ""
         for test in (f"pos_nanleft{split}", "pos_nanright", f"neg_nanleft{split}", f"neg_nanright{split}"):
             assert f"_le_{test}(" in model.header_text
