@@ -65,10 +65,26 @@ class Chip:
     # Its flash is one part's, so a model too big for it is refused; a core name such as
     # `cortex-m4` covers parts from 16 KB to several MB of flash, so there it is only a warning.
     names_a_part: bool = False
-    thumb2: bool = False  # compares take most float thresholds as an immediate (Cortex-M3/M4/M7)
+    # The instruction set the code may assume: "avr", "armv6-m" (M0), "armv7-m" (M3), "armv7e-m"
+    # (M4/M7: DSP), "rv32imc", "xtensa-lx6"; "" for the host, whose header builds anywhere.
+    isa: str = ""
     simulator: Simulator | None = None
     simulated_as: str = ""  # the chip `verify --target <this>` runs on, when it is not this row
     boards: tuple[Board, ...] = field(default=())
+
+    @property
+    def thumb2(self) -> bool:
+        """Compares take most float thresholds as an immediate (Cortex-M3/M4/M7)."""
+        return self.isa in ("armv7-m", "armv7e-m")
+
+    @property
+    def dsp(self) -> bool:
+        """SMLAD / SXTB16 (the DSP extension): the MLP's packed int8 products."""
+        return self.isa == "armv7e-m"
+
+    def may_use(self, isa: str) -> bool:
+        """Whether a header converted for this chip keeps the code paths written for `isa`."""
+        return self.isa in ("", isa)
 
 
 SERIAL_BAUD = 115200
@@ -82,20 +98,20 @@ _M4_HARD_FLOAT = ("-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-ab
 
 def avr_chip(name: str, flash: int, ram: int, row_budget: int, boards: tuple[Board, ...] = ()) -> Chip:
     """An AVR part: simavr models it, memory and all, so its build measures the real flash."""
-    return Chip(name, "avr", flash, ram, 8, names_a_part=True, boards=boards,
+    return Chip(name, "avr", flash, ram, 8, names_a_part=True, isa="avr", boards=boards,
                 simulator=Simulator("avr", flash, ram, mmcu=name, row_budget=row_budget))
 
 
-def cortex_m_chip(name: str, flash: int, ram: int, machine: str, boards: tuple[Board, ...] = ()) -> Chip:
-    """A Cortex-M core (its own family), run on a qemu mps2 image; every core but the M0 has Thumb-2."""
-    return Chip(name, name, flash, ram, 32, thumb2=name != "cortex-m0", boards=boards,
+def cortex_m_chip(name: str, flash: int, ram: int, isa: str, machine: str, boards: tuple[Board, ...] = ()) -> Chip:
+    """A Cortex-M core (its own family), run on a qemu mps2 image."""
+    return Chip(name, name, flash, ram, 32, isa=isa, boards=boards,
                 simulator=Simulator("cortex-m", SIM_REGION, SIM_REGION, machine=machine, cpu=name))
 
 
 # In this order: `--target`'s list of families and the simulators' list keep it.
 CHIPS: dict[str, Chip] = {row.name: row for row in (
     Chip("host", "host", 2**31, 2**31, 64),
-    Chip("avr", "avr", 32 * 1024, 2 * 1024, 8, names_a_part=True, simulated_as="atmega328p"),
+    Chip("avr", "avr", 32 * 1024, 2 * 1024, 8, names_a_part=True, isa="avr", simulated_as="atmega328p"),
     # avr-gcc arrays stay below 32 KiB: the row budgets
     avr_chip("atmega328p", 32_768, 2_048, 4_096, boards=(
         Board("uno", "uno", "atmelavr", "arduino", "avr (ATmega328P)", "Timer1 cycles", 16_000_000, 32_256, 2_048,
@@ -114,7 +130,7 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
     # ARMv7-M instruction set contains it); unicorn counts with its Cortex-M0 CPU model. Neither
     # rejects Thumb-2 instructions, so the cycle model (cycle_model.py) does: an executed
     # instruction outside ARMv6-M fails the run.
-    cortex_m_chip("cortex-m0", 32 * 1024, 8 * 1024, "mps2-an385", boards=(
+    cortex_m_chip("cortex-m0", 32 * 1024, 8 * 1024, "armv6-m", "mps2-an385", boards=(
         # raspberrypi's Arduino core for the Pico is Arduino-mbed (ARDUINO_ARCH_MBED_RP2040).
         Board("rpipico", "pico", "raspberrypi", "arduino", "cortex-m0+ (RP2040)",
               "TIMERAWL microseconds (M0+ has no cycle counter)", 133_000_000, 2_097_152, 270_336, None,
@@ -123,8 +139,8 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
                       "-DARDUINO_ARCH_MBED_RP2040", "-DARDUINO_ARCH_MBED", "-DARDUINO=10808",
                       "-DPLATFORMIO=60118")),
     )),
-    cortex_m_chip("cortex-m3", 256 * 1024, 64 * 1024, "mps2-an385"),
-    cortex_m_chip("cortex-m4", 512 * 1024, 128 * 1024, "mps2-an386", boards=(
+    cortex_m_chip("cortex-m3", 256 * 1024, 64 * 1024, "armv7-m", "mps2-an385"),
+    cortex_m_chip("cortex-m4", 512 * 1024, 128 * 1024, "armv7e-m", "mps2-an386", boards=(
         Board("nucleo_f401re", "nucleo_f401re", "ststm32", "arduino", "cortex-m4 (STM32F401RE)",
               "DWT CYCCNT cycles", 84_000_000, 524_288, 98_304, None, SERIAL_BAUD, upload_protocol="stlink",
               cross_compiler="arm-none-eabi-gcc",
@@ -136,15 +152,15 @@ CHIPS: dict[str, Chip] = {row.name: row for row in (
               cflags=(*_M4_HARD_FLOAT, "-DF_CPU=80000000L", "-DSTM32L4xx", "-DSTM32L432xx",
                       "-DARDUINO_NUCLEO_L432KC", *_STM32_DEFINES)),
     )),
-    cortex_m_chip("cortex-m7", 1024 * 1024, 256 * 1024, "mps2-an500"),
-    Chip("esp32", "esp32", 4 * 1024 * 1024, 320 * 1024, 32, boards=(
+    cortex_m_chip("cortex-m7", 1024 * 1024, 256 * 1024, "armv7e-m", "mps2-an500"),
+    Chip("esp32", "esp32", 4 * 1024 * 1024, 320 * 1024, 32, isa="xtensa-lx6", boards=(
         Board("esp32dev", "esp32dev", "espressif32", "arduino", "xtensa lx6 (ESP32)", "CCOUNT cycles",
               240_000_000, 4_194_304, 327_680, 921600, SERIAL_BAUD,
               cflags=("-DF_CPU=240000000L", "-DARDUINO_ESP32_DEV", "-DARDUINO_ARCH_ESP32", "-DESP32",
                       "-DARDUINO=10808", "-DPLATFORMIO=60118")),
     )),
     # a generic RV32IMC microcontroller (codegen/harness/riscv.py)
-    Chip("riscv32", "riscv32", 256 * 1024, 64 * 1024, 32, simulator=Simulator("riscv", SIM_REGION, SIM_REGION)),
+    Chip("riscv32", "riscv32", 256 * 1024, 64 * 1024, 32, isa="rv32imc", simulator=Simulator("riscv", SIM_REGION, SIM_REGION)),
 )}
 
 

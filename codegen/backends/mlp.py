@@ -11,6 +11,7 @@ from codegen.backends.c_text import comment_text, table_rows
 from codegen.backends.mlp_arm import arm_context
 from codegen.backends.mlp_avr import avr_context
 from codegen.backends.render import render
+from codegen.chips import chip
 from codegen.input_types import INPUT_TYPES
 from codegen.ir.interpret_mlp import model_op_counts
 from codegen.ir.mlp import ACT_LUT, INPUT_DIRECT, INPUT_POW2, MLP, N_BOUNDARIES, DenseLayer
@@ -73,7 +74,12 @@ def _layer_bytes(layer: DenseLayer) -> int:
 def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
     name = settings.name
     hidden = ir.layers[:-1]
+    target = chip(settings.target)  # a host header keeps every path, each behind its #if
+    avr = avr_context(ir) if target.may_use("avr") else None
+    arm = arm_context(ir) if target.may_use("armv7e-m") else None
     return {
+        "asm_builds": " and ".join(kind for kind, path in (("AVR", avr), ("Cortex-M DSP", arm)) if path)
+        + " builds" if avr or arm else "",
         "p": name + "_",
         "P": name.upper() + "_",
         "name": name,
@@ -95,8 +101,13 @@ def _context(ir: MLP, settings: Settings, model_hash: int) -> dict:
         "n_boundaries": N_BOUNDARIES,
         "nan_code": _rows(ir.input_quant.nan_code, PER_LINE),
         "pow2": _pow2(ir),
-        "avr": avr_context(ir),
-        "arm": arm_context(ir),
+        "avr": avr,
+        "arm": arm,
+        # the portable C's tables, when an asm path may replace them
+        "portable_only_if": " && ".join(f"!defined({name.upper()}_{kind}_FAST)"
+                                        for kind, path in (("AVR", avr), ("ARM", arm)) if path),
+        "simd": target.may_use("armv7e-m"),
+        "riscv": target.may_use("rv32imc"),
         "widest": ir.widest,
         "hidden": [_layer(index, layer) for index, layer in enumerate(hidden)],
         "output": _layer(len(hidden), ir.layers[-1]),

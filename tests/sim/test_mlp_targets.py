@@ -62,7 +62,7 @@ def _digits():
 def test_digits_mlp_on_target(target: str, cflags: tuple, require_target: Callable[[str], None], tmp_path: Path):
     require_target(target)
     model, X_train, X_test = _digits()
-    converted = codegen.convert(model, name="digits", calibration=X_train)
+    converted = codegen.convert(model, name="digits", calibration=X_train, target=target)  # only its paths
     header = tmp_path / "digits.h"
     header.write_text(converted.header_text)
     rows = X_test[::3].astype(np.float32)
@@ -83,7 +83,7 @@ def test_float_input_codes_on_asm_paths(target: str, require_target: Callable[[s
     subnormals and -0."""
     require_target(target)
     model, X_train, _ = _digits()
-    converted = codegen.convert(model, name="digits", calibration=X_train)
+    converted = codegen.convert(model, name="digits", calibration=X_train)  # the host header: every path
     header = tmp_path / "digits.h"
     header.write_text(converted.header_text)
     rng = np.random.default_rng(0)
@@ -111,7 +111,7 @@ def test_breast_cancer_pipeline_fits_atmega328p(require_target: Callable[[str], 
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(16,), max_iter=500, random_state=0))
         model.fit(X_train, y_train)
-    converted = codegen.convert(model, name="bc", calibration=X_train)
+    converted = codegen.convert(model, name="bc", calibration=X_train, target="atmega328p")
     header = tmp_path / "bc.h"
     header.write_text(converted.header_text)
     rows = X_test.astype(np.float32)
